@@ -1,0 +1,51 @@
+# The two commands of the README: `make course` and `make test`. Both set up first.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.setup-stamp
+KERNEL := course-llm
+
+# Offline by default: the tiny profile never needs the Hub (and must not wait for it).
+export HF_HUB_OFFLINE ?= 1
+export HF_DATASETS_OFFLINE ?= 1
+export TOKENIZERS_PARALLELISM ?= false
+export HF_HUB_DISABLE_PROGRESS_BARS ?= 1
+
+.PHONY: setup course test test-unit test-notebooks lint format clean
+
+setup: $(STAMP)  ## .venv with torch first (held by a constraint), the pins, course_utils, a kernel
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	grep -E '^torch==' requirements.txt > $(VENV)/torch-constraint.txt
+	$(PY) -m pip install -q -r $(VENV)/torch-constraint.txt
+	$(PY) -m pip install -q -r requirements.txt -c $(VENV)/torch-constraint.txt
+	$(PY) -m pip install -q --no-deps -e .
+	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (LLM course)" >/dev/null
+	@touch $(STAMP)
+	@echo "setup done: $(VENV)"
+
+course: setup  ## every notebook, in order, on the tiny profile -> outputs/course/
+	$(PY) -m course_utils.runner
+
+test: setup  ## lint, unit tests, then every notebook executed and its metrics asserted
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+test-unit: setup
+	$(PY) -m pytest tests/unit
+
+test-notebooks: setup
+	$(PY) -m pytest tests/notebooks
+
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check course_utils tests scripts
+
+format: setup
+	$(PY) -m ruff check --fix .
+	$(PY) -m nbstripout --keep-id notebooks/*.ipynb
+
+clean:
+	rm -rf outputs .cache .pytest_cache .ruff_cache

@@ -1,0 +1,209 @@
+"""Load a model and its tokenizer the same way in every notebook.
+
+One function, :func:`load_model_and_tokenizer`, for the four kinds of model the course
+uses. It works the same for a Hub id (Colab) and for a local folder (the embedded tiny
+models), so a notebook never branches on "tiny or not". Bad input fails early with a
+one-line message that says what to do.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from typing import Any
+
+import torch
+from transformers import (
+    AutoModel,
+    AutoModelForCausalLM,
+    AutoModelForSeq2SeqLM,
+    AutoModelForSequenceClassification,
+    AutoTokenizer,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+)
+
+TASKS = {
+    "causal_lm": AutoModelForCausalLM,
+    "seq2seq": AutoModelForSeq2SeqLM,
+    "encoder": AutoModel,
+    "sequence_classification": AutoModelForSequenceClassification,
+}
+TINY_KIND_FOR_TASK = {
+    "causal_lm": "bloom",
+    "seq2seq": "t5",
+    "encoder": "minilm",
+    "sequence_classification": "minilm",
+}
+HUB_HOST = ("huggingface.co", 443)
+
+
+class ModelNotAvailableError(OSError):
+    """The model is neither a local folder, nor cached, nor reachable on the Hub."""
+
+
+class MissingDependencyError(ImportError):
+    """An optional package (such as bitsandbytes) is needed for what was asked."""
+
+
+def hub_reachable(timeout: float = 2.0) -> bool:
+    """True when a TCP connection to the Hugging Face Hub opens within ``timeout`` seconds."""
+    if os.environ.get("HF_HUB_OFFLINE", "0") not in ("", "0", "false", "False"):
+        return False
+    try:
+        socket.create_connection(HUB_HOST, timeout=timeout).close()
+    except OSError:
+        return False
+    return True
+
+
+def hub_token() -> str | None:
+    """A Hub token from ``HF_TOKEN`` or Colab's secrets, or None. Never printed or stored."""
+    token = os.environ.get("HF_TOKEN")
+    if token:
+        return token
+    try:
+        from google.colab import userdata  # type: ignore[import-not-found]
+
+        return userdata.get("HF_TOKEN")
+    except Exception:  # not in Colab, or no secret named HF_TOKEN
+        return None
+
+
+def _is_cached(model_id: str) -> bool:
+    from huggingface_hub import try_to_load_from_cache
+
+    return isinstance(try_to_load_from_cache(model_id, "config.json"), str)
+
+
+def check_model_available(name_or_path: str | os.PathLike, task: str = "causal_lm") -> bool:
+    """Return True if the weights are local; raise one clear line if they cannot be had.
+
+    Returns:
+        True for a local folder, False for a Hub id that is cached or reachable.
+
+    Raises:
+        ModelNotAvailableError: a Hub id that is not cached while the Hub is unreachable.
+    """
+    if Path(name_or_path).is_dir():
+        return True
+    name = str(name_or_path)
+    if _is_cached(name) or hub_reachable():
+        return False
+    kind = TINY_KIND_FOR_TASK.get(task, "bloom")
+    raise ModelNotAvailableError(
+        f"Model {name!r} is not on this machine and the Hugging Face Hub cannot be reached. "
+        f"Offline, use the embedded tiny model: course_utils.tiny.tiny_model_path({kind!r}) "
+        "(or run the notebook with the tiny profile: make course)."
+    )
+
+
+def compute_dtype() -> torch.dtype:
+    """The dtype for 4-bit matmuls: bf16 where supported, fp16 on older GPUs, else fp32."""
+    if torch.cuda.is_available():
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.float32
+
+
+def quantization_config(quantization: str | None) -> Any:
+    """A ``BitsAndBytesConfig`` for "4bit" (NF4, double quantization) or "8bit", else None."""
+    if quantization is None:
+        return None
+    if quantization not in ("4bit", "8bit"):
+        raise ValueError(f"quantization={quantization!r}: use None, '4bit' or '8bit'.")
+    try:
+        import bitsandbytes  # noqa: F401
+    except ImportError as err:
+        raise MissingDependencyError(
+            f"quantization={quantization!r} needs bitsandbytes: pip install bitsandbytes "
+            "(the version pinned in requirements.txt)."
+        ) from err
+    from transformers import BitsAndBytesConfig
+
+    if quantization == "8bit":
+        return BitsAndBytesConfig(load_in_8bit=True)
+    return BitsAndBytesConfig(
+        load_in_4bit=True,
+        bnb_4bit_quant_type="nf4",
+        bnb_4bit_use_double_quant=True,
+        bnb_4bit_compute_dtype=compute_dtype(),
+    )
+
+
+def disable_cpu_4bit_repacking(model: torch.nn.Module) -> int:
+    """Keep bitsandbytes' 4-bit layers trainable on CPUs with AVX512-BF16.
+
+    On such CPUs the first eval-mode forward pass repacks each ``Linear4bit`` weight
+    into a faster layout, in place; a training step after that fails with "a view of a
+    leaf Variable that requires grad is being used in an in-place operation". Turning
+    the repacking off costs a little inference speed and keeps training possible.
+
+    Returns:
+        The number of ``Linear4bit`` modules (0 if bitsandbytes is absent).
+    """
+    try:
+        from bitsandbytes.nn import Linear4bit
+    except ImportError:
+        return 0
+    layers = [m for m in model.modules() if isinstance(m, Linear4bit)]
+    for layer in layers:
+        layer.support_avx512bf16_for_cpu = False
+    return len(layers)
+
+
+def load_model_and_tokenizer(
+    name_or_path: str | os.PathLike,
+    *,
+    task: str = "causal_lm",
+    quantization: str | None = None,
+    dtype: torch.dtype | None = None,
+    **model_kwargs: Any,
+) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """Load a model and its tokenizer from a Hub id or a local folder.
+
+    Args:
+        name_or_path: a Hub id ("bigscience/bloomz-560m") or a local folder
+            (``course_utils.tiny.tiny_model_path("bloom")``).
+        task: "causal_lm", "seq2seq", "encoder" or "sequence_classification".
+        quantization: None, "4bit" (NF4 + double quantization) or "8bit" (bitsandbytes).
+        dtype: weights dtype for unquantized loads (default: as stored, else fp32).
+        **model_kwargs: passed to ``from_pretrained`` (e.g. ``num_labels=2``).
+
+    Returns:
+        ``(model, tokenizer)``; the tokenizer always has a pad token.
+
+    Raises:
+        ValueError: an unknown task or quantization.
+        ModelNotAvailableError: a Hub id that cannot be reached offline.
+        MissingDependencyError: quantization asked for without bitsandbytes.
+    """
+    if task not in TASKS:
+        raise ValueError(f"task={task!r}: use one of {sorted(TASKS)}.")
+    bnb_config = quantization_config(quantization)
+    is_local = check_model_available(name_or_path, task)
+    common: dict[str, Any] = {} if is_local else {"token": hub_token()}
+
+    tokenizer = AutoTokenizer.from_pretrained(name_or_path, **common)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
+    if bnb_config is not None:
+        model_kwargs["quantization_config"] = bnb_config
+        model_kwargs.setdefault("device_map", "auto" if torch.cuda.is_available() else "cpu")
+    if dtype is not None:
+        model_kwargs["dtype"] = dtype
+    model = TASKS[task].from_pretrained(name_or_path, use_safetensors=True, **common, **model_kwargs)
+    if model.config.pad_token_id is None:
+        model.config.pad_token_id = tokenizer.pad_token_id
+    if quantization == "4bit":
+        disable_cpu_4bit_repacking(model)
+    return model, tokenizer
+
+
+def choose_device() -> torch.device:
+    """CUDA when present, else Apple's MPS, else the CPU."""
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")

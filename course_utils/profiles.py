@@ -1,0 +1,32 @@
+"""The tiny profile: per-notebook parameter overrides, in one place.
+
+The notebooks' ``parameters`` cells hold the real defaults (Hub models and datasets, for
+Colab). Offline, the runner and the tests inject these overrides with papermill. Only
+parameters change: the code path is the same. A value "tiny:<kind>" stands for the
+folder of an embedded model and is resolved (built on first use) by
+:func:`tiny_parameters`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from course_utils.tiny import tiny_model_path
+
+TINY_PROFILE: dict[str, dict[str, Any]] = {
+    "00_environment_check": {
+        "MODEL_NAME": "tiny:bloom",
+    },
+}
+
+
+def tiny_parameters(notebook: str) -> dict[str, Any]:
+    """The overrides for one notebook (by file stem), with "tiny:<kind>" turned into paths."""
+    if notebook not in TINY_PROFILE:
+        raise KeyError(f"No tiny profile for notebook {notebook!r}; add it to course_utils/profiles.py.")
+    resolved = {}
+    for key, value in TINY_PROFILE[notebook].items():
+        if isinstance(value, str) and value.startswith("tiny:"):
+            value = str(tiny_model_path(value.removeprefix("tiny:")))
+        resolved[key] = value
+    return resolved
