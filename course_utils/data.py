@@ -56,12 +56,19 @@ HUB_TWINS = {
         HubTwin("fka/awesome-chatgpt-prompts", "act_as"),
         HubTwin("Abirate/english_quotes", "quotes"),
         HubTwin("knkarthick/dialogsum", "dialogsum"),
-        HubTwin("ought/raft", "complaints", config="twitter_complaints",
-                rename={"Tweet text": "text", "Label": "label"},
-                convert=lambda row: {"label": RAFT_LABELS[row["label"]]},
-                keep=lambda row: row["label"] in RAFT_LABELS),
-        HubTwin("databricks/databricks-dolly-15k", "instructions",
-                rename={"context": "input", "response": "output", "category": "task"}),
+        HubTwin(
+            "ought/raft",
+            "complaints",
+            config="twitter_complaints",
+            rename={"Tweet text": "text", "Label": "label"},
+            convert=lambda row: {"label": RAFT_LABELS[row["label"]]},
+            keep=lambda row: row["label"] in RAFT_LABELS,
+        ),
+        HubTwin(
+            "databricks/databricks-dolly-15k",
+            "instructions",
+            rename={"context": "input", "response": "output", "category": "task"},
+        ),
         HubTwin("cais/mmlu", "multiple_choice", config="all"),
     ]
 }
@@ -91,8 +98,9 @@ def read_jsonl(path) -> list[dict[str, Any]]:
 
 def _load_local(name: str) -> DatasetDict:
     folder = data_dir() / name
-    return DatasetDict({s: Dataset.from_list(read_jsonl(folder / f"{s}.jsonl")) for s in SPLITS if
-                        (folder / f"{s}.jsonl").is_file()})
+    return DatasetDict(
+        {s: Dataset.from_list(read_jsonl(folder / f"{s}.jsonl")) for s in SPLITS if (folder / f"{s}.jsonl").is_file()}
+    )
 
 
 def _load_hub(twin: HubTwin, seed: int) -> DatasetDict:

@@ -115,5 +115,10 @@ class PeakMemory:
 
     def as_dict(self) -> dict:
         """Figures for metrics.json."""
-        return {"device": self.device, "method": self.method, "baseline_bytes": self.baseline_bytes,
-                "peak_bytes": self.peak_bytes, "delta_bytes": self.delta_bytes}
+        return {
+            "device": self.device,
+            "method": self.method,
+            "baseline_bytes": self.baseline_bytes,
+            "peak_bytes": self.peak_bytes,
+            "delta_bytes": self.delta_bytes,
+        }

@@ -49,8 +49,13 @@ def execute_notebook(path: Path, output_dir: Path, parameters: dict[str, Any] | 
     output_dir.mkdir(parents=True, exist_ok=True)
     params = {**(parameters or {}), "OUTPUT_DIR": str(output_dir)}
     pm.execute_notebook(
-        str(path), str(output_dir / path.name), parameters=params, kernel_name=kernel_name(),
-        cwd=str(path.parent), progress_bar=False, log_output=False,
+        str(path),
+        str(output_dir / path.name),
+        parameters=params,
+        kernel_name=kernel_name(),
+        cwd=str(path.parent),
+        progress_bar=False,
+        log_output=False,
     )
     metrics_file = output_dir / "metrics.json"
     if not metrics_file.is_file():
@@ -102,8 +107,10 @@ def format_table(summary: list[dict[str, Any]]) -> str:
     for e in summary:
         n = len(e["metrics"]) if e["metrics"] else 0
         lines.append(f"{e['name']:<{width}}  {e['status']:<6}  {e['seconds']:>7.1f}  {n:>7}")
-    lines.append(f"{'total':<{width}}  {sum(e['status'] == 'ok' for e in summary)}/{len(summary)} ok"
-                 f" {sum(e['seconds'] for e in summary):>7.1f}")
+    lines.append(
+        f"{'total':<{width}}  {sum(e['status'] == 'ok' for e in summary)}/{len(summary)} ok"
+        f" {sum(e['seconds'] for e in summary):>7.1f}"
+    )
     return "\n".join(lines)
 
 

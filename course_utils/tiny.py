@@ -128,15 +128,28 @@ def build_config(spec: TinySpec, tokenizer: PreTrainedTokenizerFast) -> BloomCon
     """A small config of the real architecture, with the tokenizer's special ids."""
     if spec.kind == "bloom":
         return BloomConfig(
-            vocab_size=len(tokenizer), hidden_size=spec.hidden, n_layer=spec.layers, n_head=spec.heads,
-            unk_token_id=tokenizer.unk_token_id, bos_token_id=tokenizer.bos_token_id,
-            eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
+            vocab_size=len(tokenizer),
+            hidden_size=spec.hidden,
+            n_layer=spec.layers,
+            n_head=spec.heads,
+            unk_token_id=tokenizer.unk_token_id,
+            bos_token_id=tokenizer.bos_token_id,
+            eos_token_id=tokenizer.eos_token_id,
+            pad_token_id=tokenizer.pad_token_id,
         )
     return T5Config(
-        vocab_size=len(tokenizer), d_model=spec.hidden, d_kv=spec.hidden // spec.heads, d_ff=spec.ffn,
-        num_layers=spec.layers, num_decoder_layers=spec.layers, num_heads=spec.heads,
-        feed_forward_proj="gated-gelu", dropout_rate=0.0, tie_word_embeddings=False,
-        pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
+        vocab_size=len(tokenizer),
+        d_model=spec.hidden,
+        d_kv=spec.hidden // spec.heads,
+        d_ff=spec.ffn,
+        num_layers=spec.layers,
+        num_decoder_layers=spec.layers,
+        num_heads=spec.heads,
+        feed_forward_proj="gated-gelu",
+        dropout_rate=0.0,
+        tie_word_embeddings=False,
+        pad_token_id=tokenizer.pad_token_id,
+        eos_token_id=tokenizer.eos_token_id,
         decoder_start_token_id=tokenizer.pad_token_id,
     )
 
@@ -208,10 +221,20 @@ def build_tiny_model(spec: TinySpec, out_dir: Path) -> dict:
 
         def batches(step: int) -> dict:
             picked = [word_lists[rng.randrange(len(word_lists))] for _ in range(spec.batch_size)]
-            enc = tok([_corrupt(w, rng) for w in picked], max_length=spec.seq_len, truncation=True,
-                      padding=True, return_tensors="pt")
-            labels = tok([" ".join(w) for w in picked], max_length=spec.seq_len, truncation=True,
-                         padding=True, return_tensors="pt")["input_ids"]
+            enc = tok(
+                [_corrupt(w, rng) for w in picked],
+                max_length=spec.seq_len,
+                truncation=True,
+                padding=True,
+                return_tensors="pt",
+            )
+            labels = tok(
+                [" ".join(w) for w in picked],
+                max_length=spec.seq_len,
+                truncation=True,
+                padding=True,
+                return_tensors="pt",
+            )["input_ids"]
             labels[labels == tok.pad_token_id] = -100
             return {**enc, "labels": labels}
 
@@ -235,8 +258,13 @@ def _spec_hash(spec: TinySpec) -> str:
 
     corpus = (data_dir() / "corpus.txt").read_bytes()
     key = json.dumps(
-        [dataclasses.asdict(spec), hashlib.sha256(corpus).hexdigest(), torch.__version__,
-         transformers.__version__, tokenizers.__version__],
+        [
+            dataclasses.asdict(spec),
+            hashlib.sha256(corpus).hexdigest(),
+            torch.__version__,
+            transformers.__version__,
+            tokenizers.__version__,
+        ],
         sort_keys=True,
     )
     return hashlib.sha256(key.encode()).hexdigest()[:12]
@@ -294,6 +322,9 @@ def tiny_model_path(kind: str, spec: TinySpec | None = None, *, verbose: bool = 
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     if verbose:
-        print(f"  tiny {kind}: {manifest['params']:,} parameters, pretraining loss "
-              f"{manifest['loss_first']:.2f} -> {manifest['loss_last']:.2f} in {manifest['seconds']} s", flush=True)
+        print(
+            f"  tiny {kind}: {manifest['params']:,} parameters, pretraining loss "
+            f"{manifest['loss_first']:.2f} -> {manifest['loss_last']:.2f} in {manifest['seconds']} s",
+            flush=True,
+        )
     return target

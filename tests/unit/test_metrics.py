@@ -22,8 +22,12 @@ def library_rouge(ref, pred):
 )
 def test_seed_cases_every_component_equals_rouge_score(pred):
     lib = library_rouge(REF, pred)
-    for key, ours in [("rouge1", M.rouge_n(REF, pred, 1)), ("rouge2", M.rouge_n(REF, pred, 2)),
-                      ("rougeL", M.rouge_l(REF, pred)), ("rougeLsum", M.rouge_lsum(REF, pred))]:
+    for key, ours in [
+        ("rouge1", M.rouge_n(REF, pred, 1)),
+        ("rouge2", M.rouge_n(REF, pred, 2)),
+        ("rougeL", M.rouge_l(REF, pred)),
+        ("rougeLsum", M.rouge_lsum(REF, pred)),
+    ]:
         assert ours["precision"] == pytest.approx(lib[key].precision, abs=1e-12)
         assert ours["recall"] == pytest.approx(lib[key].recall, abs=1e-12)
         assert ours["fmeasure"] == pytest.approx(lib[key].fmeasure, abs=1e-12)

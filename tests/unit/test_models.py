@@ -51,9 +51,12 @@ def test_bad_arguments_name_the_value():
 
 def test_every_task_loads_and_has_a_pad_token():
     bloom = tiny_model_path("bloom")
-    for path, task, kwargs in [(bloom, "causal_lm", {}), (tiny_model_path("t5"), "seq2seq", {}),
-                               (tiny_model_path("minilm"), "encoder", {}),
-                               (tiny_model_path("minilm"), "sequence_classification", {"num_labels": 2})]:
+    for path, task, kwargs in [
+        (bloom, "causal_lm", {}),
+        (tiny_model_path("t5"), "seq2seq", {}),
+        (tiny_model_path("minilm"), "encoder", {}),
+        (tiny_model_path("minilm"), "sequence_classification", {"num_labels": 2}),
+    ]:
         model, tok = load_model_and_tokenizer(path, task=task, **kwargs)
         assert tok.pad_token is not None and model.config.pad_token_id is not None, task
     assert model.num_labels == 2

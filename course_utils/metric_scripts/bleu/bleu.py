@@ -1,6 +1,6 @@
 """Corpus BLEU (sacrebleu) as an ``evaluate`` metric that loads from this folder, offline.
 
-    evaluate.load(course_utils.metrics.metric_script_path("bleu"))
+evaluate.load(course_utils.metrics.metric_script_path("bleu"))
 """
 
 import datasets

@@ -1,6 +1,6 @@
 """ROUGE as an ``evaluate`` metric that loads from this folder, offline.
 
-    evaluate.load(course_utils.metrics.metric_script_path("rouge"))
+evaluate.load(course_utils.metrics.metric_script_path("rouge"))
 """
 
 import datasets

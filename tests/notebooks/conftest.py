@@ -1,0 +1,22 @@
+"""Execute a notebook once per test session on the tiny profile; tests assert on its metrics."""
+
+import pytest
+
+from course_utils.paths import repo_root
+from course_utils.profiles import tiny_parameters
+from course_utils.runner import execute_notebook
+
+
+@pytest.fixture(scope="session")
+def run_notebook(tmp_path_factory):
+    """``run_notebook(name) -> metrics``: executed at most once per session."""
+    cache: dict[str, dict] = {}
+
+    def run(name: str) -> dict:
+        if name not in cache:
+            out = tmp_path_factory.mktemp(name)
+            cache[name] = execute_notebook(repo_root() / "notebooks" / f"{name}.ipynb", out, tiny_parameters(name))
+            cache[name]["_output_dir"] = str(out)
+        return cache[name]
+
+    return run

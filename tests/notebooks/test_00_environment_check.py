@@ -1,0 +1,49 @@
+"""Notebook 00 on the tiny profile: it finds the machine, loads in 4 bits, recommends a profile."""
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+import transformers
+from bitsandbytes.nn import Linear4bit
+
+from course_utils.models import load_model_and_tokenizer
+from course_utils.tiny import tiny_model_path
+
+NAME = "00_environment_check"
+
+
+@pytest.fixture(scope="module")
+def metrics(run_notebook):
+    return run_notebook(NAME)
+
+
+def test_versions_and_hardware_are_the_ones_running(metrics):
+    assert metrics["versions"]["torch"] == torch.__version__
+    assert metrics["versions"]["transformers"] == transformers.__version__
+    assert metrics["hardware"]["device"] == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert metrics["hub_reachable"] is False  # the tests run offline
+
+
+def test_model_counts_and_footprint_are_exact(metrics):
+    manifest = json.loads((tiny_model_path("bloom") / "manifest.json").read_text())
+    assert metrics["total_params"] == metrics["trainable_params"] == manifest["params"]
+    model, _ = load_model_and_tokenizer(tiny_model_path("bloom"))
+    buffers = sum(b.numel() * b.element_size() for b in model.buffers())
+    assert metrics["footprint_fp32"] == 4 * manifest["params"] + buffers
+
+
+def test_four_bit_loading_works_and_quantizes_every_linear_but_the_head(metrics):
+    assert metrics["four_bit_ok"] is True and metrics["four_bit_error"] is None
+    q4, _ = load_model_and_tokenizer(tiny_model_path("bloom"), quantization="4bit")
+    assert metrics["linear4bit_modules"] == sum(isinstance(m, Linear4bit) for m in q4.modules())
+    assert metrics["linear4bit_modules"] == metrics["linear_layers"] - 1  # lm_head stays
+    assert metrics["footprint_fp32"] / metrics["footprint_4bit"] > 3
+
+
+def test_generation_continues_the_prompt_and_profile_is_tiny_offline(metrics):
+    assert metrics["generation"].startswith("I want you to act as a")
+    assert len(metrics["generation"]) > len("I want you to act as a") + 10
+    assert metrics["recommended_profile"] == ("real" if torch.cuda.is_available() else "tiny")
+    assert (Path(metrics["_output_dir"]) / f"{NAME}.ipynb").is_file()

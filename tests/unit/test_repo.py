@@ -1,0 +1,106 @@
+"""Project rules that keep the course runnable: pins in one place, clean notebooks, a profile for each."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from course_utils.paths import repo_root
+from course_utils.profiles import TINY_PROFILE
+from course_utils.runner import notebook_paths
+
+ROOT = repo_root()
+COLAB_PACKAGES = {
+    "transformers",
+    "peft",
+    "trl",
+    "bitsandbytes",
+    "accelerate",
+    "datasets",
+    "evaluate",
+    "rouge_score",
+    "sacrebleu",
+}
+NOTEBOOKS = notebook_paths()
+
+
+def requirement_pins() -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            name, version = line.split("==")
+            pins[name.lower()] = version
+    return pins
+
+
+def cells(path: Path) -> list[dict]:
+    return json.loads(path.read_text())["cells"]
+
+
+def tagged(path: Path, tag: str) -> list[dict]:
+    return [c for c in cells(path) if tag in c.get("metadata", {}).get("tags", [])]
+
+
+def test_requirements_pin_everything_exactly():
+    text = (ROOT / "requirements.txt").read_text()
+    lines = [ln.split("#")[0].strip() for ln in text.splitlines() if ln.split("#")[0].strip()]
+    assert all(re.fullmatch(r"[A-Za-z0-9_.\-]+==[0-9][^\s]*", ln) for ln in lines), lines
+    assert requirement_pins()["torch"] == "2.13.0"
+    assert "requirements.txt" in (ROOT / "environment.yml").read_text()
+
+
+def test_there_are_notebooks_and_each_has_a_tiny_profile():
+    assert NOTEBOOKS and NOTEBOOKS[0].name == "00_environment_check.ipynb"
+    assert {p.stem for p in NOTEBOOKS} == set(TINY_PROFILE)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_is_clean_and_follows_the_anatomy(path):
+    assert " " not in path.name
+    code = [c for c in cells(path) if c["cell_type"] == "code"]
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), "strip outputs"
+    assert len(tagged(path, "parameters")) == 1
+    params = "".join(tagged(path, "parameters")[0]["source"])
+    assert "OUTPUT_DIR" in params and re.search(r"^[A-Z_0-9]+ = ", params, re.M)
+    first = "".join(cells(path)[0]["source"])
+    assert first.startswith("# ") and f"/blob/main/notebooks/{path.name})" in first  # badge to this file
+    for before, cell in zip(cells(path), cells(path)[1:], strict=False):  # a markdown cell before every code cell
+        if cell["cell_type"] == "code" and not tagged_cell(cell, "colab-setup"):
+            assert before["cell_type"] == "markdown" or is_check_pair(before, cell), "".join(cell["source"])[:80]
+    text = "\n".join("".join(c["source"]) for c in cells(path))
+    assert "metrics.json" in text and "## Exercises" in text and "trust_remote_code=True" not in text
+
+
+def tagged_cell(cell: dict, tag: str) -> bool:
+    return tag in cell.get("metadata", {}).get("tags", [])
+
+
+def is_check_pair(before: dict, cell: dict) -> bool:
+    """An exercise's answer cell is followed directly by its check cell."""
+    return before["cell_type"] == "code" and "check(" in "".join(cell["source"])
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_colab_setup_cell_pins_agree_with_requirements(path):
+    (setup,) = tagged(path, "colab-setup")
+    source = "".join(setup["source"])
+    assert 'if "google.colab" in sys.modules:' in source and "keep-torch" in source
+    found = dict(re.findall(r'"([A-Za-z0-9_.\-]+)==([0-9][^"]*)"', source))
+    assert set(found) == COLAB_PACKAGES
+    pins = requirement_pins()
+    assert {name: pins[name.lower()] for name in found} == found
+    assert "torch==" not in re.sub(r"torch==\{", "", source)  # never pins (so never replaces) Colab's torch
+
+
+def test_readme_gives_the_two_commands_and_ci_runs_the_test_one():
+    readme = (ROOT / "README.md").read_text()
+    assert "make course" in readme and "make test" in readme
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_pre_commit_hooks_are_local_and_keep_cell_tags():
+    config = (ROOT / ".pre-commit-config.yaml").read_text()
+    assert "repo: local" in config and "nbstripout" in config and "ruff" in config
+    assert "--keep-id" in config and "jupyter" in config

@@ -1,0 +1,55 @@
+"""The course runner: progress, summary, a readable table, and failure reported without stopping."""
+
+import json
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from course_utils import runner
+from course_utils.profiles import tiny_parameters
+
+
+def _notebook(path, body):
+    nb = new_notebook()
+    params = new_code_cell('OUTPUT_DIR = "x"')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, new_code_cell(body)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def test_run_course_reports_each_notebook_and_keeps_going(tmp_path, monkeypatch, capsys):
+    good = _notebook(
+        tmp_path / "01_good.ipynb",
+        ("import json, pathlib\npathlib.Path(OUTPUT_DIR, 'metrics.json').write_text(json.dumps({'answer': 42}))"),
+    )
+    bad = _notebook(tmp_path / "02_bad.ipynb", "raise ValueError('broken on purpose')")
+    monkeypatch.setattr(runner, "notebook_paths", lambda: [good, bad])
+    monkeypatch.setattr(runner, "tiny_parameters", lambda name: {})
+    summary = runner.run_course(tmp_path / "out")
+    assert [(e["name"], e["status"]) for e in summary] == [("01_good", "ok"), ("02_bad", "failed")]
+    assert summary[0]["metrics"] == {"answer": 42} and summary[0]["seconds"] > 0
+    assert summary[1]["error"] == "ValueError: broken on purpose"
+    assert (tmp_path / "out" / "01_good" / "01_good.ipynb").is_file()  # the executed copy
+    printed = capsys.readouterr().out
+    assert "[1/2] 01_good" in printed and "[2/2] 02_bad" in printed
+    table = runner.format_table(summary)
+    assert "01_good" in table and "failed" in table and "1/2 ok" in table
+
+
+def test_main_writes_summary_and_exits_nonzero_on_failure(tmp_path, monkeypatch):
+    bad = _notebook(tmp_path / "01_bad.ipynb", "1/0")
+    monkeypatch.setattr(runner, "notebook_paths", lambda: [bad])
+    monkeypatch.setattr(runner, "tiny_parameters", lambda name: {})
+    assert runner.main(["--out", str(tmp_path / "out")]) == 1
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary[0]["status"] == "failed" and "ZeroDivisionError" in summary[0]["error"]
+
+
+def test_tiny_parameters_resolve_model_folders_and_unknown_notebooks_are_clear():
+    params = tiny_parameters("00_environment_check")
+    assert (tmp := params["MODEL_NAME"]) and (__import__("pathlib").Path(tmp) / "config.json").is_file()
+    with pytest.raises(KeyError, match="No tiny profile for notebook '99_x'"):
+        tiny_parameters("99_x")
