@@ -17,6 +17,16 @@ TINY_PROFILE: dict[str, dict[str, Any]] = {
     "00_environment_check": {
         "MODEL_NAME": "tiny:bloom",
     },
+    "02_lora_bloom": {
+        "MODEL_NAME": "tiny:bloom",
+        "DATASET": "act_as",
+        "SECOND_DATASET": "quotes",
+        "MAX_STEPS": 120,
+        "SECOND_STEPS": 80,
+        "LEARNING_RATE": 3e-3,
+        "BATCH_SIZE": 16,
+        "SWEEP_STEPS": 40,
+    },
 }
 
 

@@ -1,0 +1,157 @@
+"""Train and generate the same way in every notebook, on top of the HF Trainer.
+
+Only the plumbing lives here (tokenizing, collating, reading the loss history back,
+greedy batched generation); the choices a lesson is about (which parameters train, the
+learning rate, the number of steps) stay in the notebook.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from datasets import Dataset
+from transformers import (
+    DataCollatorForLanguageModeling,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+    PrinterCallback,
+    Trainer,
+    TrainingArguments,
+)
+
+
+@dataclass
+class TrainResult:
+    """What a training run leaves behind.
+
+    Attributes:
+        steps: the optimizer steps at which a loss was logged.
+        losses: the logged training losses (each the mean since the previous log).
+        seconds: wall-clock training time.
+    """
+
+    steps: list[int] = field(default_factory=list)
+    losses: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def loss_first(self) -> float:
+        """The first logged loss."""
+        return self.losses[0]
+
+    @property
+    def loss_last(self) -> float:
+        """Mean of the last five logged losses (one log is noisy)."""
+        tail = self.losses[-5:]
+        return sum(tail) / len(tail)
+
+
+def causal_lm_dataset(tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], max_length: int) -> Dataset:
+    """Tokenized texts, each ending with the end-of-sequence token so the model learns to stop."""
+    if not texts:
+        raise ValueError("No training texts: the dataset (or the selected split) is empty.")
+    eos = tokenizer.eos_token or ""
+    enc = tokenizer([t + eos for t in texts], truncation=True, max_length=max_length)
+    return Dataset.from_dict(dict(enc))
+
+
+def train_causal_lm(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    texts: Sequence[str],
+    *,
+    output_dir: str | Path,
+    max_steps: int,
+    learning_rate: float,
+    batch_size: int = 8,
+    max_length: int = 128,
+    seed: int = 0,
+    logging_steps: int | None = None,
+    **training_args,
+) -> TrainResult:
+    """Train a causal LM (plain or peft) on ``texts`` with the HF Trainer; loss on every token.
+
+    Args:
+        model: the model to train; only parameters with ``requires_grad`` change.
+        tokenizer: its tokenizer (needs a pad token).
+        texts: the training texts, already formatted.
+        output_dir: where the Trainer may write (no checkpoints are saved).
+        max_steps: optimizer steps.
+        learning_rate: peak learning rate (linear decay).
+        batch_size: examples per step.
+        max_length: longer texts are truncated.
+        seed: the Trainer's seed (data order, dropout).
+        logging_steps: log the loss every this many steps (default: about 50 points).
+        **training_args: more ``TrainingArguments`` (e.g. ``gradient_checkpointing=True``).
+    """
+    args = TrainingArguments(
+        output_dir=str(output_dir),
+        max_steps=max_steps,
+        learning_rate=learning_rate,
+        per_device_train_batch_size=batch_size,
+        logging_steps=logging_steps or max(1, max_steps // 50),
+        save_strategy="no",
+        report_to="none",
+        seed=seed,
+        data_seed=seed,
+        use_cpu=not torch.cuda.is_available(),
+        disable_tqdm=True,
+        **training_args,
+    )
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=causal_lm_dataset(tokenizer, texts, max_length),
+        data_collator=DataCollatorForLanguageModeling(tokenizer, mlm=False),
+        processing_class=tokenizer,
+    )
+    trainer.remove_callback(PrinterCallback)  # the notebook plots the losses instead of printing them
+    # Pad on the right while training: left padding (right for generation) leaves whole rows of
+    # the attention masked, and on small models that made LoRA training diverge.
+    side, tokenizer.padding_side = tokenizer.padding_side, "right"
+    start = time.perf_counter()
+    try:
+        trainer.train()
+    finally:
+        tokenizer.padding_side = side
+    result = TrainResult(seconds=time.perf_counter() - start)
+    for entry in trainer.state.log_history:
+        if "loss" in entry:
+            result.steps.append(entry["step"])
+            result.losses.append(entry["loss"])
+    model.eval()
+    return result
+
+
+@torch.no_grad()
+def generate(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    prompts: Sequence[str],
+    *,
+    max_new_tokens: int = 40,
+) -> list[str]:
+    """Greedy, batched generation; returns only the new text of each prompt."""
+    model.eval()
+    side = tokenizer.padding_side
+    tokenizer.padding_side = "right" if model.config.is_encoder_decoder else "left"
+    try:
+        batch = tokenizer(list(prompts), return_tensors="pt", padding=True).to(model.device)
+    finally:
+        tokenizer.padding_side = side
+    out = model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=tokenizer.pad_token_id)
+    if not model.config.is_encoder_decoder:
+        out = out[:, batch["input_ids"].shape[1] :]
+    return [text.strip() for text in tokenizer.batch_decode(out, skip_special_tokens=True)]
+
+
+@torch.no_grad()
+def logits_of(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str]) -> torch.Tensor:
+    """The model's output logits for a padded batch of texts (for exact comparisons)."""
+    model.eval()
+    batch = tokenizer(list(texts), return_tensors="pt", padding=True).to(model.device)
+    return model(**batch).logits.float().cpu()

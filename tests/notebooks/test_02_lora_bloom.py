@@ -1,0 +1,72 @@
+"""Notebook 02 on the tiny profile: LoRA math, training, save/reload/merge, adapters, rank sweep."""
+
+import json
+from pathlib import Path
+
+import pytest
+from peft import LoraConfig, TaskType
+
+from course_utils.params import count_params
+from course_utils.paths import real_config_path
+from course_utils.profiles import tiny_parameters
+from course_utils.tiny import tiny_model_path
+
+NAME = "02_lora_bloom"
+
+
+@pytest.fixture(scope="module")
+def metrics(run_notebook):
+    return run_notebook(NAME)
+
+
+def test_lora_math_is_exact(metrics):
+    math = metrics["lora_math"]
+    assert (math["trainable"], math["full"]) == (4_608, 32_768)
+    assert round(100 * math["reduction"]) == 86
+    assert math["layer_trainable"] == 4_608
+    assert math["layer_formula_max_abs_diff"] < 1e-5 and math["layer_merge_max_abs_diff"] < 1e-4
+
+
+def test_trainable_counts_for_this_model_and_the_real_bloomz(metrics):
+    config = json.loads((tiny_model_path("bloom") / "config.json").read_text())
+    hidden, layers = config["hidden_size"], config["n_layer"]
+    assert metrics["trainable_params"] == layers * 8 * (hidden + 3 * hidden)
+    assert metrics["total_params"] == metrics["base_params"] + metrics["trainable_params"]
+    lora = LoraConfig(r=8, target_modules=["query_key_value"], task_type=TaskType.CAUSAL_LM)
+    expected = count_params(real_config_path("bigscience/bloomz-560m"), lora)
+    assert (metrics["real_model_trainable_params"], metrics["real_model_total_params"]) == expected
+    assert expected[0] == 24 * 8 * (1024 + 3 * 1024)
+
+
+def test_loss_falls_and_generations_follow_the_trained_format(metrics):
+    assert metrics["loss_last"] < 0.6 * metrics["loss_first"]
+    assert metrics["loss_last_b"] < 0.6 * metrics["loss_first_b"]
+    assert metrics["format_share_after"] >= metrics["format_share_before"] + 0.5
+    assert metrics["target_opening"].startswith("I want you to act")
+
+
+def test_save_reload_merge(metrics):
+    out = Path(metrics["_output_dir"])
+    assert (out / "adapter_act_as" / "adapter_model.safetensors").is_file()
+    assert (out / "adapters" / "quotes" / "adapter_model.safetensors").is_file()
+    assert 0 < metrics["adapter_bytes"] < metrics["base_bytes"] / 10
+    assert metrics["reload_max_abs_diff"] == 0.0
+    assert metrics["merge_max_abs_diff"] < 1e-4
+    assert (out / "loss_curve.png").is_file() and (out / "rank_sweep.png").is_file()
+
+
+def test_two_adapters_switch_and_disabled_is_the_base(metrics):
+    assert metrics["adapters_switch_outputs"] is True
+    outputs = metrics["switch_outputs"]
+    assert outputs["default"] != outputs["quotes"] != outputs["disabled"]
+    assert metrics["disabled_equals_base"] is True
+
+
+def test_rank_sweep_counts_are_exact_and_losses_recorded(metrics):
+    ranks = tiny_parameters(NAME).get("SWEEP_RANKS", [1, 2, 4, 8, 16, 32])
+    sweep = metrics["rank_sweep"]
+    assert [s["r"] for s in sweep] == ranks
+    per_rank = metrics["trainable_params"] // 8
+    assert [s["trainable"] for s in sweep] == [r * per_rank for r in ranks]
+    assert all(0 < s["final_loss"] < metrics["loss_first"] for s in sweep)
+    assert metrics["suggested_r"] in ranks
