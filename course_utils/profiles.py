@@ -17,6 +17,16 @@ TINY_PROFILE: dict[str, dict[str, Any]] = {
     "00_environment_check": {
         "MODEL_NAME": "tiny:bloom",
     },
+    "01_prompt_tuning": {
+        "MODEL_NAME": "tiny:bloom",
+        "DATASET_A": "act_as",
+        "DATASET_B": "quotes",
+        "CLASSIFICATION_DATASET": "complaints",
+        "GENERATION_STEPS": 100,
+        "CLASSIFY_STEPS": 150,
+        "LEARNING_RATE": 0.3,
+        "BATCH_SIZE": 16,
+    },
     "02_lora_bloom": {
         "MODEL_NAME": "tiny:bloom",
         "DATASET": "act_as",

@@ -16,6 +16,7 @@ import torch
 from datasets import Dataset
 from transformers import (
     DataCollatorForLanguageModeling,
+    DataCollatorForSeq2Seq,
     PreTrainedModel,
     PreTrainedTokenizerBase,
     PrinterCallback,
@@ -50,13 +51,27 @@ class TrainResult:
         return sum(tail) / len(tail)
 
 
-def causal_lm_dataset(tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], max_length: int) -> Dataset:
-    """Tokenized texts, each ending with the end-of-sequence token so the model learns to stop."""
+def causal_lm_dataset(
+    tokenizer: PreTrainedTokenizerBase,
+    texts: Sequence[str],
+    max_length: int,
+    prompts: Sequence[str] | None = None,
+) -> Dataset:
+    """Tokenized texts, each ending with the end-of-sequence token so the model learns to stop.
+
+    With ``prompts`` (each text must start with its prompt) the prompt tokens get the label
+    -100: the loss is then computed on the completion only.
+    """
     if not texts:
         raise ValueError("No training texts: the dataset (or the selected split) is empty.")
     eos = tokenizer.eos_token or ""
-    enc = tokenizer([t + eos for t in texts], truncation=True, max_length=max_length)
-    return Dataset.from_dict(dict(enc))
+    enc = dict(tokenizer([t + eos for t in texts], truncation=True, max_length=max_length))
+    if prompts is not None:
+        if len(prompts) != len(texts) or any(not t.startswith(p) for t, p in zip(texts, prompts, strict=True)):
+            raise ValueError("Each text must start with its prompt (same number of prompts and texts).")
+        prompt_lens = [len(ids) for ids in tokenizer(list(prompts))["input_ids"]]
+        enc["labels"] = [[-100] * n + ids[n:] for ids, n in zip(enc["input_ids"], prompt_lens, strict=True)]
+    return Dataset.from_dict(enc)
 
 
 def train_causal_lm(
@@ -71,9 +86,10 @@ def train_causal_lm(
     max_length: int = 128,
     seed: int = 0,
     logging_steps: int | None = None,
+    prompts: Sequence[str] | None = None,
     **training_args,
 ) -> TrainResult:
-    """Train a causal LM (plain or peft) on ``texts`` with the HF Trainer; loss on every token.
+    """Train a causal LM (plain or peft) on ``texts`` with the HF Trainer.
 
     Args:
         model: the model to train; only parameters with ``requires_grad`` change.
@@ -86,6 +102,8 @@ def train_causal_lm(
         max_length: longer texts are truncated.
         seed: the Trainer's seed (data order, dropout).
         logging_steps: log the loss every this many steps (default: about 50 points).
+        prompts: the prompt part of each text; when given, the loss is on the completion
+            only (for example the label of a classification), else on every token.
         **training_args: more ``TrainingArguments`` (e.g. ``gradient_checkpointing=True``).
     """
     args = TrainingArguments(
@@ -105,8 +123,12 @@ def train_causal_lm(
     trainer = Trainer(
         model=model,
         args=args,
-        train_dataset=causal_lm_dataset(tokenizer, texts, max_length),
-        data_collator=DataCollatorForLanguageModeling(tokenizer, mlm=False),
+        train_dataset=causal_lm_dataset(tokenizer, texts, max_length, prompts),
+        data_collator=(
+            DataCollatorForSeq2Seq(tokenizer, label_pad_token_id=-100)
+            if prompts is not None
+            else DataCollatorForLanguageModeling(tokenizer, mlm=False)
+        ),
         processing_class=tokenizer,
     )
     trainer.remove_callback(PrinterCallback)  # the notebook plots the losses instead of printing them
