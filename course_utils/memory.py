@@ -8,6 +8,7 @@ elsewhere. Both report the baseline at the start, so the work's own share is
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 import time
@@ -122,3 +123,193 @@ class PeakMemory:
             "peak_bytes": self.peak_bytes,
             "delta_bytes": self.delta_bytes,
         }
+
+
+# --------------------------------------------------------------------------- estimating
+BYTES_PER_PARAM = {"fp32": 4.0, "fp16": 2.0, "bf16": 2.0, "int8": 1.0, "nf4": 0.5}
+# Optimizer state per trainable parameter: AdamW keeps two moments in the parameter's dtype
+# (fp32 here); the 8-bit variants keep them in one byte each.
+OPTIMIZER_BYTES = {"adamw": 8.0, "adamw_8bit": 2.0, "paged_adamw_8bit": 2.0, "sgd": 0.0}
+METHODS = ("full", "lora", "qlora", "prompt_tuning")
+NF4_BLOCK, NF4_SECOND_BLOCK = 64, 256
+
+
+def nf4_bytes_per_param(double_quant: bool = True) -> float:
+    """NF4 storage per weight: half a byte, plus one scale (absmax) per block of 64 weights.
+
+    Without double quantization each scale is a float32 (4 bytes / 64 weights); with it,
+    the scales are themselves quantized to 8 bits, with one float32 per 256 scales.
+    """
+    if double_quant:
+        return 0.5 + 1 / NF4_BLOCK + 4 / (NF4_BLOCK * NF4_SECOND_BLOCK)
+    return 0.5 + 4 / NF4_BLOCK
+
+
+@dataclass
+class MemoryEstimate:
+    """Predicted memory of one training step, in bytes, by part.
+
+    The parts are not all alive at once. During the backward pass the saved activations and
+    the logits are alive while the gradients are still being produced; at the optimizer step
+    the activations are gone and the gradients (plus the optimizer's temporary buffers) are
+    complete. So ``total_bytes`` = weights + optimizer state + the larger of those two phases.
+    """
+
+    method: str
+    trainable_params: int
+    weights_quantized_bytes: int
+    weights_unquantized_bytes: int
+    gradients_bytes: int
+    optimizer_bytes: int
+    optimizer_workspace_bytes: int
+    activations_bytes: int
+    logits_bytes: int
+
+    @property
+    def weights_bytes(self) -> int:
+        """All weights as stored, quantized or not."""
+        return self.weights_quantized_bytes + self.weights_unquantized_bytes
+
+    @property
+    def total_bytes(self) -> int:
+        """The predicted peak: weights, optimizer state and the larger phase of the step."""
+        backward = self.activations_bytes + self.logits_bytes
+        step = self.gradients_bytes + self.optimizer_workspace_bytes
+        return self.weights_bytes + self.optimizer_bytes + max(backward, step)
+
+    def fits(self, budget_bytes: float) -> bool:
+        """Whether the predicted peak fits in ``budget_bytes`` (e.g. 16 * 2**30 for a T4)."""
+        return self.total_bytes <= budget_bytes
+
+    def as_dict(self) -> dict:
+        """Every part and the total, for metrics.json."""
+        return {**dataclasses.asdict(self), "weights_bytes": self.weights_bytes, "total_bytes": self.total_bytes}
+
+
+def _dtype_name(dtype: torch.dtype) -> str:
+    return {torch.float32: "fp32", torch.float16: "fp16", torch.bfloat16: "bf16"}[dtype]
+
+
+def saved_activation_bytes(model: torch.nn.Module, batch_size: int, seq_len: int) -> tuple[int, int]:
+    """Bytes autograd saves for the backward pass of one forward pass, run on the meta device.
+
+    Every tensor autograd keeps is seen by a saved-tensors hook; weights (and views of them)
+    are not counted, since they are in memory anyway. Returns ``(activations, logits)``:
+    tensors whose last dimension is the vocabulary (the log-probabilities the loss keeps)
+    are reported apart, because a large vocabulary makes them a large share.
+    """
+    params = {id(p) for p in model.parameters()}
+    vocab = model.config.vocab_size
+    seen: dict[int, torch.Tensor] = {}
+
+    def pack(tensor: torch.Tensor) -> torch.Tensor:
+        base = tensor._base if tensor._base is not None else tensor
+        if id(base) not in params:
+            seen[id(base)] = base  # keep a reference: ids stay unique
+        return tensor
+
+    model.train()
+    ids = torch.zeros(batch_size, seq_len, dtype=torch.long, device="meta")
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        model(input_ids=ids, labels=ids)
+    activations = logits = 0
+    for t in seen.values():
+        size = t.numel() * t.element_size()
+        if t.dim() and t.shape[-1] == vocab:
+            logits += size
+        else:
+            activations += size
+    return activations, logits
+
+
+def estimate_training_memory(
+    config,
+    method: str,
+    *,
+    batch_size: int = 1,
+    seq_len: int = 512,
+    dtype: torch.dtype = torch.float32,
+    compute_dtype: torch.dtype | None = None,
+    optimizer: str = "adamw",
+    gradient_checkpointing: bool = False,
+    lora_r: int = 8,
+    target_modules: tuple[str, ...] = ("query_key_value",),
+    num_virtual_tokens: int = 20,
+    double_quant: bool = True,
+) -> MemoryEstimate:
+    """Predict the peak memory of a training step from the architecture alone (meta device).
+
+    Args:
+        config: a config object, config.json or model folder (see ``course_utils.params``).
+        method: "full", "lora", "qlora" (NF4 base + LoRA) or "prompt_tuning".
+        batch_size: sequences per step.
+        seq_len: tokens per sequence.
+        dtype: dtype of the (unquantized) weights for full, LoRA and prompt tuning.
+        compute_dtype: dtype of the 4-bit matmuls and activations for QLoRA (default ``dtype``).
+        optimizer: "adamw", "adamw_8bit", "paged_adamw_8bit" or "sgd".
+        gradient_checkpointing: keep only each block's input; recompute the rest in backward.
+        lora_r: LoRA rank (LoRA and QLoRA).
+        target_modules: modules LoRA adapts.
+        num_virtual_tokens: soft prompt length (prompt tuning).
+        double_quant: QLoRA's double quantization of the NF4 scales.
+
+    What the libraries do, and the estimate follows: adapters and soft prompts are kept in
+    float32 (peft); ``prepare_model_for_kbit_training`` casts every weight it did not
+    quantize (embeddings, layer norms, biases) to float32; bitsandbytes quantizes every
+    ``nn.Linear`` except the output head; the loss computes the logits in float32; a
+    single-tensor AdamW step needs a temporary as large as the largest trainable weight.
+    """
+    from peft import LoraConfig, PromptTuningConfig, TaskType, get_peft_model
+
+    from course_utils.params import load_config, model_on_meta
+
+    if method not in METHODS:
+        raise ValueError(f"method={method!r}: use one of {METHODS}.")
+    if optimizer not in OPTIMIZER_BYTES:
+        raise ValueError(f"optimizer={optimizer!r}: use one of {sorted(OPTIMIZER_BYTES)}.")
+    config = load_config(config)
+    act_dtype = (compute_dtype or dtype) if method == "qlora" else dtype
+    model = model_on_meta(config).to(act_dtype)
+    head = model.get_output_embeddings()
+    quantized = 0
+    if method == "qlora":
+        quantized = sum(m.weight.numel() for m in model.modules() if isinstance(m, torch.nn.Linear) and m is not head)
+    base_params = sum(p.numel() for p in model.parameters())
+    if method != "full":
+        model.requires_grad_(False)
+    if method in ("lora", "qlora"):
+        peft_config = LoraConfig(r=lora_r, target_modules=list(target_modules), task_type=TaskType.CAUSAL_LM)
+        model = get_peft_model(model, peft_config, autocast_adapter_dtype=False)
+    elif method == "prompt_tuning":
+        model = get_peft_model(
+            model, PromptTuningConfig(task_type=TaskType.CAUSAL_LM, num_virtual_tokens=num_virtual_tokens)
+        )
+    if gradient_checkpointing:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        if method != "full":
+            model.enable_input_require_grads()
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    n_trainable = sum(p.numel() for p in trainable)
+    weight_bytes = BYTES_PER_PARAM["fp32" if method == "qlora" else _dtype_name(dtype)]
+    grad_bytes = weight_bytes if method == "full" else 4.0  # adapters live in float32
+    activations, logits = saved_activation_bytes(model, batch_size, seq_len)
+    if method == "qlora":  # one layer's weight is dequantized to compute_dtype at a time
+        largest = max(m.weight.numel() for m in model.modules() if isinstance(m, torch.nn.Linear) and m is not head)
+        activations += largest * BYTES_PER_PARAM[_dtype_name(act_dtype)]
+    # The loss keeps float32 log-probabilities (counted in `logits`); the logits themselves and
+    # their gradient are alive too when the backward pass starts.
+    logits += 2 * batch_size * seq_len * config.vocab_size * 4
+    largest_trainable = max((p.numel() for p in trainable), default=0)
+    return MemoryEstimate(
+        method=method,
+        trainable_params=n_trainable,
+        weights_quantized_bytes=int(quantized * nf4_bytes_per_param(double_quant)),
+        weights_unquantized_bytes=int(
+            (base_params - quantized) * weight_bytes + (n_trainable if method != "full" else 0) * 4
+        ),
+        gradients_bytes=int(n_trainable * grad_bytes),
+        optimizer_bytes=int(n_trainable * OPTIMIZER_BYTES[optimizer] * (grad_bytes / 4)),
+        optimizer_workspace_bytes=int(largest_trainable * grad_bytes),
+        activations_bytes=int(activations),
+        logits_bytes=int(logits),
+    )

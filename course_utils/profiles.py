@@ -37,6 +37,17 @@ TINY_PROFILE: dict[str, dict[str, Any]] = {
         "BATCH_SIZE": 16,
         "SWEEP_STEPS": 40,
     },
+    "04_evaluation": {
+        "MODEL_NAME": "tiny:t5",
+        "DATASET": "dialogsum",
+        "ENCODER_NAME": "tiny:minilm",
+        "MC_MODEL_NAME": "tiny:bloom",
+        "MC_DATASET": "multiple_choice",
+        "MAX_STEPS": 100,
+        "FULL_LEARNING_RATE": 1e-3,
+        "LORA_LEARNING_RATE": 3e-3,
+        "BATCH_SIZE": 16,
+    },
 }
 
 

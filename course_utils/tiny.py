@@ -85,7 +85,7 @@ class TinySpec:
 
 
 DEFAULT_SPECS = {
-    "bloom": TinySpec("bloom", layers=4, steps=400),
+    "bloom": TinySpec("bloom", layers=4, steps=600),
     "t5": TinySpec("t5", layers=3, steps=400, lr=2e-3),
 }
 SPECIAL_TOKENS = {  # id order follows the real models: Bloom <unk>=0, T5 <pad>=0

@@ -74,36 +74,44 @@ def causal_lm_dataset(
     return Dataset.from_dict(enc)
 
 
-def train_causal_lm(
+def seq2seq_dataset(
+    tokenizer: PreTrainedTokenizerBase, sources: Sequence[str], targets: Sequence[str], max_length: int
+) -> Dataset:
+    """Tokenized source texts with their target texts as ``labels`` (encoder-decoder models)."""
+    if not sources or len(sources) != len(targets):
+        raise ValueError(f"Need as many targets as sources, and at least one ({len(sources)} vs {len(targets)}).")
+    enc = dict(tokenizer(list(sources), truncation=True, max_length=max_length))
+    enc["labels"] = tokenizer(list(targets), truncation=True, max_length=max_length)["input_ids"]
+    return Dataset.from_dict(enc)
+
+
+def run_trainer(
     model: PreTrainedModel,
     tokenizer: PreTrainedTokenizerBase,
-    texts: Sequence[str],
+    dataset: Dataset,
+    collator,
     *,
     output_dir: str | Path,
     max_steps: int,
     learning_rate: float,
     batch_size: int = 8,
-    max_length: int = 128,
     seed: int = 0,
     logging_steps: int | None = None,
-    prompts: Sequence[str] | None = None,
     **training_args,
 ) -> TrainResult:
-    """Train a causal LM (plain or peft) on ``texts`` with the HF Trainer.
+    """Run the HF Trainer for ``max_steps`` and read the logged losses back.
 
     Args:
         model: the model to train; only parameters with ``requires_grad`` change.
         tokenizer: its tokenizer (needs a pad token).
-        texts: the training texts, already formatted.
+        dataset: tokenized examples (see ``causal_lm_dataset``, ``seq2seq_dataset``).
+        collator: pads a list of examples into a batch.
         output_dir: where the Trainer may write (no checkpoints are saved).
         max_steps: optimizer steps.
         learning_rate: peak learning rate (linear decay).
         batch_size: examples per step.
-        max_length: longer texts are truncated.
         seed: the Trainer's seed (data order, dropout).
         logging_steps: log the loss every this many steps (default: about 50 points).
-        prompts: the prompt part of each text; when given, the loss is on the completion
-            only (for example the label of a classification), else on every token.
         **training_args: more ``TrainingArguments`` (e.g. ``gradient_checkpointing=True``).
     """
     args = TrainingArguments(
@@ -121,15 +129,7 @@ def train_causal_lm(
         **training_args,
     )
     trainer = Trainer(
-        model=model,
-        args=args,
-        train_dataset=causal_lm_dataset(tokenizer, texts, max_length, prompts),
-        data_collator=(
-            DataCollatorForSeq2Seq(tokenizer, label_pad_token_id=-100)
-            if prompts is not None
-            else DataCollatorForLanguageModeling(tokenizer, mlm=False)
-        ),
-        processing_class=tokenizer,
+        model=model, args=args, train_dataset=dataset, data_collator=collator, processing_class=tokenizer
     )
     trainer.remove_callback(PrinterCallback)  # the notebook plots the losses instead of printing them
     # Pad on the right while training: left padding (right for generation) leaves whole rows of
@@ -147,6 +147,45 @@ def train_causal_lm(
             result.losses.append(entry["loss"])
     model.eval()
     return result
+
+
+def train_causal_lm(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    texts: Sequence[str],
+    *,
+    max_length: int = 128,
+    prompts: Sequence[str] | None = None,
+    **kwargs,
+) -> TrainResult:
+    """Train a causal LM (plain or peft) on ``texts``; arguments as :func:`run_trainer`.
+
+    Args:
+        texts: the training texts, already formatted.
+        max_length: longer texts are truncated.
+        prompts: the prompt part of each text; when given, the loss is on the completion
+            only (for example the label of a classification), else on every token.
+    """
+    collator = (
+        DataCollatorForSeq2Seq(tokenizer, label_pad_token_id=-100)
+        if prompts is not None
+        else DataCollatorForLanguageModeling(tokenizer, mlm=False)
+    )
+    return run_trainer(model, tokenizer, causal_lm_dataset(tokenizer, texts, max_length, prompts), collator, **kwargs)
+
+
+def train_seq2seq(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    sources: Sequence[str],
+    targets: Sequence[str],
+    *,
+    max_length: int = 256,
+    **kwargs,
+) -> TrainResult:
+    """Train an encoder-decoder model (plain or peft) to map sources to targets; see :func:`run_trainer`."""
+    collator = DataCollatorForSeq2Seq(tokenizer, model=model, label_pad_token_id=-100)
+    return run_trainer(model, tokenizer, seq2seq_dataset(tokenizer, sources, targets, max_length), collator, **kwargs)
 
 
 @torch.no_grad()

@@ -308,12 +308,33 @@ NAMES = [
 
 
 def fact_sentences() -> list[str]:
-    """Plain sentences stating every fact above (part of the pretraining corpus)."""
-    lines = [f"The capital of {c} is {k}." for c, k in CAPITALS.items()]
-    lines += [f"{k} is the capital city of {c}." for c, k in CAPITALS.items()]
-    lines += [f"The opposite of {a} is {b}." for a, b in ANTONYMS.items()]
-    lines += [f"One {a}, two {b}." for a, b in PLURALS.items()]
-    lines += [f"A {w} is a kind of {cat}." for cat, ws in CATEGORIES.items() for w in ws]
+    """Sentences stating every fact above, each in several phrasings (pretraining corpus).
+
+    A model of a million parameters needs to meet a fact several times, in several wordings,
+    before it can answer questions about it.
+    """
+    lines = []
+    for country, city in CAPITALS.items():
+        lines += [
+            f"The capital of {country} is {city}.",
+            f"{city} is the capital city of {country}.",
+            f"The capital city of {country} is {city}.",
+        ]
+    for word, opposite in ANTONYMS.items():
+        lines += [
+            f"The opposite of {word} is {opposite}.",
+            f"{word.capitalize()} and {opposite} are opposites.",
+            f"The word {word} means the opposite of {opposite}.",
+        ]
+    for one, many in PLURALS.items():
+        lines += [f"One {one}, two {many}.", f"The plural of {one} is {many}.", f"One {one} and many {many}."]
+    for category, words in CATEGORIES.items():
+        for word in words:
+            lines += [
+                f"A {word} is a kind of {category}.",
+                f"The {word} is a {category}.",
+                f"{word.capitalize()} is a {category}.",
+            ]
     return lines
 
 
@@ -997,11 +1018,16 @@ def build_all() -> dict[str, dict[str, list[dict]]]:
 def build_corpus(sets: dict[str, dict[str, list[dict]]]) -> list[str]:
     """Pretraining text for the tiny models: train splits and fact sentences only."""
     rng = random.Random(f"{SEED}-corpus")
-    docs = fact_sentences()
+    docs = fact_sentences() * 2  # facts twice: short, and the questions of two datasets ask about them
     docs += [r["prompt"] for r in sets["act_as"]["train"]]
     docs += [f"{r['quote']} - {r['author']}" for r in sets["quotes"]["train"]]
     docs += [r["dialogue"] for r in sets["dialogsum"]["train"]]
     docs += complaint_corpus_lines(sets["complaints"]["train"], rng)
+    # Some question-answer pairs, as the web has: multiple-choice *train* questions only, and
+    # none that an instruction-set validation/test item asks in the same words.
+    held_out = {r["instruction"] for split in ("validation", "test") for r in sets["instructions"][split]}
+    qa = [r for r in sets["multiple_choice"]["train"] if r["question"] not in held_out]
+    docs += [f"Question: {r['question']}\nAnswer: {r['choices'][r['answer']]}" for r in qa] * 2
     rng.shuffle(docs)
     return docs
 

@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from course_utils.data import load_course_dataset
 from course_utils.models import load_model_and_tokenizer
 from course_utils.scoring import choose, completion_logprobs, parse_label
 from course_utils.tiny import tiny_model_path
@@ -35,9 +36,14 @@ def test_scores_do_not_depend_on_the_batch_and_seq2seq_works():
 
 def test_choose_prefers_what_the_pretraining_corpus_states():
     model, tok = load_model_and_tokenizer(tiny_model_path("bloom"))
-    prompts = ["@ShopNow my parcel never arrived and nobody answers my emails\nReply:", "I want you to act as a"]
-    options = [[" Thank you!", " We are sorry."], [" banana split.", " travel guide.", " seven."]]
-    assert choose(model, tok, prompts, options) == [1, 1]
+    prompt = "@ShopNow my parcel never arrived and nobody answers my emails\nReply:"
+    assert choose(model, tok, [prompt], [[" Thank you!", " We are sorry."]]) == [1]
+    mc = load_course_dataset("multiple_choice")["train"]  # questions the corpus shows with answers
+    picks = choose(
+        model, tok, [f"Question: {q}\nAnswer:" for q in mc["question"]], [[" " + c for c in cs] for cs in mc["choices"]]
+    )
+    accuracy = sum(p == a for p, a in zip(picks, mc["answer"], strict=True)) / len(mc)
+    assert accuracy > 0.6  # chance is 0.25
 
 
 def test_parse_label_takes_the_longest_match():
