@@ -11,7 +11,7 @@ export HF_DATASETS_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 export HF_HUB_DISABLE_PROGRESS_BARS ?= 1
 
-.PHONY: setup course test test-unit test-notebooks lint format clean
+.PHONY: setup course test test-unit test-notebooks bench bench-quick lint format clean
 
 setup: $(STAMP)  ## .venv with torch first (held by a constraint), the pins, course_utils, a kernel
 
@@ -33,6 +33,13 @@ test: setup  ## lint, unit tests, then every notebook executed and its metrics a
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
+bench: setup  ## memory and speed per method on bloomz-560m's shape, sequence 128 and 512 -> outputs/bench*/
+	$(PY) benchmarks/bench_memory.py --seq-len 128
+	$(PY) benchmarks/bench_memory.py --seq-len 512 --out outputs/bench512
+
+bench-quick: setup  ## the same on a ~70 M parameter Bloom, about a minute
+	$(PY) benchmarks/bench_memory.py --quick
+
 test-unit: setup
 	$(PY) -m pytest tests/unit
 
@@ -41,7 +48,7 @@ test-notebooks: setup
 
 lint: setup
 	$(PY) -m ruff check .
-	$(PY) -m ruff format --check course_utils tests scripts
+	$(PY) -m ruff format --check course_utils tests scripts benchmarks
 
 format: setup
 	$(PY) -m ruff check --fix .

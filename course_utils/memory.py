@@ -257,7 +257,9 @@ def estimate_training_memory(
     float32 (peft); ``prepare_model_for_kbit_training`` casts every weight it did not
     quantize (embeddings, layer norms, biases) to float32; bitsandbytes quantizes every
     ``nn.Linear`` except the output head; the loss computes the logits in float32; a
-    single-tensor AdamW step needs a temporary as large as the largest trainable weight.
+    single-tensor AdamW step (the CPU default) briefly holds two temporaries as large as the
+    largest trainable weight (the square root of its second moment, then that divided by the
+    bias correction); the 8-bit optimizers work block by block and need no such temporaries.
     """
     from peft import LoraConfig, PromptTuningConfig, TaskType, get_peft_model
 
@@ -296,9 +298,10 @@ def estimate_training_memory(
     if method == "qlora":  # one layer's weight is dequantized to compute_dtype at a time
         largest = max(m.weight.numel() for m in model.modules() if isinstance(m, torch.nn.Linear) and m is not head)
         activations += largest * BYTES_PER_PARAM[_dtype_name(act_dtype)]
-    # The loss keeps float32 log-probabilities (counted in `logits`); the logits themselves and
-    # their gradient are alive too when the backward pass starts.
-    logits += 2 * batch_size * seq_len * config.vocab_size * 4
+    # The loss keeps float32 log-probabilities (counted in `logits` above); when the backward
+    # pass starts, the logits themselves, the gradient of the log-probabilities and the gradient
+    # of the logits are alive too: three more tensors of batch x sequence x vocabulary floats.
+    logits += 3 * batch_size * seq_len * config.vocab_size * 4
     largest_trainable = max((p.numel() for p in trainable), default=0)
     return MemoryEstimate(
         method=method,
@@ -309,7 +312,7 @@ def estimate_training_memory(
         ),
         gradients_bytes=int(n_trainable * grad_bytes),
         optimizer_bytes=int(n_trainable * OPTIMIZER_BYTES[optimizer] * (grad_bytes / 4)),
-        optimizer_workspace_bytes=int(largest_trainable * grad_bytes),
+        optimizer_workspace_bytes=int(2 * largest_trainable * grad_bytes) if optimizer == "adamw" else 0,
         activations_bytes=int(activations),
         logits_bytes=int(logits),
     )

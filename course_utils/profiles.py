@@ -37,6 +37,13 @@ TINY_PROFILE: dict[str, dict[str, Any]] = {
         "BATCH_SIZE": 16,
         "SWEEP_STEPS": 40,
     },
+    "03_qlora_bloom_7b": {
+        "MODEL_NAME": "tiny:bloom",
+        "DATASET": "act_as",
+        "MAX_STEPS": 120,
+        "LEARNING_RATE": 3e-3,
+        "BATCH_SIZE": 16,
+    },
     "04_evaluation": {
         "MODEL_NAME": "tiny:t5",
         "DATASET": "dialogsum",

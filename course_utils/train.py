@@ -128,9 +128,7 @@ def run_trainer(
         disable_tqdm=True,
         **training_args,
     )
-    trainer = Trainer(
-        model=model, args=args, train_dataset=dataset, data_collator=collator, processing_class=tokenizer
-    )
+    trainer = Trainer(model=model, args=args, train_dataset=dataset, data_collator=collator, processing_class=tokenizer)
     trainer.remove_callback(PrinterCallback)  # the notebook plots the losses instead of printing them
     # Pad on the right while training: left padding (right for generation) leaves whole rows of
     # the attention masked, and on small models that made LoRA training diverge.

@@ -26,285 +26,62 @@ SEED = 1234
 # Plain world knowledge. Stated as sentences in the pretraining corpus, asked
 # about by the instruction and multiple-choice sets.
 CAPITALS = {
-    "France": "Paris",
-    "Spain": "Madrid",
-    "Italy": "Rome",
-    "Germany": "Berlin",
-    "Portugal": "Lisbon",
-    "Greece": "Athens",
-    "Poland": "Warsaw",
-    "Austria": "Vienna",
-    "Sweden": "Stockholm",
-    "Norway": "Oslo",
-    "Finland": "Helsinki",
-    "Denmark": "Copenhagen",
-    "Ireland": "Dublin",
-    "Hungary": "Budapest",
-    "Egypt": "Cairo",
-    "Kenya": "Nairobi",
-    "Japan": "Tokyo",
-    "China": "Beijing",
-    "India": "Delhi",
-    "Peru": "Lima",
-    "Chile": "Santiago",
-    "Cuba": "Havana",
-    "Canada": "Ottawa",
-    "Mexico": "Mexico City",
-    "Russia": "Moscow",
-    "Turkey": "Ankara",
-    "Iran": "Tehran",
-    "Iraq": "Baghdad",
-    "Thailand": "Bangkok",
-    "Vietnam": "Hanoi",
-    "Nepal": "Kathmandu",
-    "Ghana": "Accra",
-    "Senegal": "Dakar",
-    "Morocco": "Rabat",
-    "Belgium": "Brussels",
-    "Netherlands": "Amsterdam",
-    "Switzerland": "Bern",
-    "Czechia": "Prague",
-    "Romania": "Bucharest",
-    "Bulgaria": "Sofia",
-    "Serbia": "Belgrade",
-    "Croatia": "Zagreb",
-    "Ukraine": "Kyiv",
-    "Latvia": "Riga",
-    "Estonia": "Tallinn",
-    "Lithuania": "Vilnius",
-    "Iceland": "Reykjavik",
-    "Argentina": "Buenos Aires",
-    "Colombia": "Bogota",
-    "Venezuela": "Caracas",
-    "Uruguay": "Montevideo",
-    "Australia": "Canberra",
-    "Indonesia": "Jakarta",
-    "Philippines": "Manila",
-    "Malaysia": "Kuala Lumpur",
-    "Pakistan": "Islamabad",
-    "Ethiopia": "Addis Ababa",
-    "Nigeria": "Abuja",
+    "France": "Paris", "Spain": "Madrid", "Italy": "Rome", "Germany": "Berlin",
+    "Portugal": "Lisbon", "Greece": "Athens", "Poland": "Warsaw", "Austria": "Vienna",
+    "Sweden": "Stockholm", "Norway": "Oslo", "Finland": "Helsinki", "Denmark": "Copenhagen",
+    "Ireland": "Dublin", "Hungary": "Budapest", "Egypt": "Cairo", "Kenya": "Nairobi",
+    "Japan": "Tokyo", "China": "Beijing", "India": "Delhi", "Peru": "Lima",
+    "Chile": "Santiago", "Cuba": "Havana", "Canada": "Ottawa", "Mexico": "Mexico City",
+    "Russia": "Moscow", "Turkey": "Ankara", "Iran": "Tehran", "Iraq": "Baghdad",
+    "Thailand": "Bangkok", "Vietnam": "Hanoi", "Nepal": "Kathmandu", "Ghana": "Accra",
+    "Senegal": "Dakar", "Morocco": "Rabat", "Belgium": "Brussels", "Netherlands": "Amsterdam",
+    "Switzerland": "Bern", "Czechia": "Prague", "Romania": "Bucharest", "Bulgaria": "Sofia",
+    "Serbia": "Belgrade", "Croatia": "Zagreb", "Ukraine": "Kyiv", "Latvia": "Riga",
+    "Estonia": "Tallinn", "Lithuania": "Vilnius", "Iceland": "Reykjavik", "Argentina": "Buenos Aires",
+    "Colombia": "Bogota", "Venezuela": "Caracas", "Uruguay": "Montevideo", "Australia": "Canberra",
+    "Indonesia": "Jakarta", "Philippines": "Manila", "Malaysia": "Kuala Lumpur",
+    "Pakistan": "Islamabad", "Ethiopia": "Addis Ababa", "Nigeria": "Abuja",
 }
 ANTONYMS = {
-    "hot": "cold",
-    "big": "small",
-    "fast": "slow",
-    "happy": "sad",
-    "early": "late",
-    "open": "closed",
-    "light": "dark",
-    "strong": "weak",
-    "rich": "poor",
-    "young": "old",
-    "high": "low",
-    "long": "short",
-    "full": "empty",
-    "hard": "soft",
-    "wet": "dry",
-    "loud": "quiet",
-    "clean": "dirty",
-    "thick": "thin",
-    "heavy": "light",
-    "cheap": "expensive",
-    "easy": "difficult",
-    "brave": "afraid",
-    "deep": "shallow",
-    "wide": "narrow",
-    "sweet": "sour",
-    "true": "false",
-    "safe": "dangerous",
-    "tight": "loose",
-    "smooth": "rough",
-    "near": "far",
-    "first": "last",
-    "up": "down",
-    "inside": "outside",
-    "above": "below",
-    "before": "after",
-    "win": "lose",
-    "buy": "sell",
-    "push": "pull",
-    "give": "take",
-    "start": "finish",
-    "love": "hate",
-    "accept": "refuse",
-    "arrive": "leave",
-    "remember": "forget",
-    "laugh": "cry",
-    "friend": "enemy",
-    "day": "night",
-    "summer": "winter",
-    "north": "south",
-    "east": "west",
+    "hot": "cold", "big": "small", "fast": "slow", "happy": "sad", "early": "late",
+    "open": "closed", "light": "dark", "strong": "weak", "rich": "poor", "young": "old",
+    "high": "low", "long": "short", "full": "empty", "hard": "soft", "wet": "dry",
+    "loud": "quiet", "clean": "dirty", "thick": "thin", "heavy": "light", "cheap": "expensive",
+    "easy": "difficult", "brave": "afraid", "deep": "shallow", "wide": "narrow", "sweet": "sour",
+    "true": "false", "safe": "dangerous", "tight": "loose", "smooth": "rough", "near": "far",
+    "first": "last", "up": "down", "inside": "outside", "above": "below", "before": "after",
+    "win": "lose", "buy": "sell", "push": "pull", "give": "take", "start": "finish",
+    "love": "hate", "accept": "refuse", "arrive": "leave", "remember": "forget", "laugh": "cry",
+    "friend": "enemy", "day": "night", "summer": "winter", "north": "south", "east": "west",
 }
 PLURALS = {
-    "cat": "cats",
-    "dog": "dogs",
-    "house": "houses",
-    "car": "cars",
-    "tree": "trees",
-    "book": "books",
-    "river": "rivers",
-    "city": "cities",
-    "baby": "babies",
-    "party": "parties",
-    "story": "stories",
-    "lady": "ladies",
-    "box": "boxes",
-    "bus": "buses",
-    "glass": "glasses",
-    "dish": "dishes",
-    "church": "churches",
-    "watch": "watches",
-    "knife": "knives",
-    "leaf": "leaves",
-    "wolf": "wolves",
-    "shelf": "shelves",
-    "man": "men",
-    "woman": "women",
-    "child": "children",
-    "tooth": "teeth",
-    "foot": "feet",
-    "mouse": "mice",
-    "goose": "geese",
-    "person": "people",
-    "sheep": "sheep",
-    "fish": "fish",
-    "deer": "deer",
-    "potato": "potatoes",
-    "tomato": "tomatoes",
-    "hero": "heroes",
-    "photo": "photos",
-    "piano": "pianos",
-    "key": "keys",
-    "toy": "toys",
-    "day": "days",
-    "boy": "boys",
-    "girl": "girls",
-    "apple": "apples",
-    "table": "tables",
-    "chair": "chairs",
-    "window": "windows",
-    "bird": "birds",
-    "horse": "horses",
-    "garden": "gardens",
+    "cat": "cats", "dog": "dogs", "house": "houses", "car": "cars", "tree": "trees",
+    "book": "books", "river": "rivers", "city": "cities", "baby": "babies", "party": "parties",
+    "story": "stories", "lady": "ladies", "box": "boxes", "bus": "buses", "glass": "glasses",
+    "dish": "dishes", "church": "churches", "watch": "watches", "knife": "knives", "leaf": "leaves",
+    "wolf": "wolves", "shelf": "shelves", "man": "men", "woman": "women", "child": "children",
+    "tooth": "teeth", "foot": "feet", "mouse": "mice", "goose": "geese", "person": "people",
+    "sheep": "sheep", "fish": "fish", "deer": "deer", "potato": "potatoes", "tomato": "tomatoes",
+    "hero": "heroes", "photo": "photos", "piano": "pianos", "key": "keys", "toy": "toys",
+    "day": "days", "boy": "boys", "girl": "girls", "apple": "apples", "table": "tables",
+    "chair": "chairs", "window": "windows", "bird": "birds", "horse": "horses", "garden": "gardens",
 }
 CATEGORIES = {
-    "animal": [
-        "lion",
-        "tiger",
-        "zebra",
-        "rabbit",
-        "horse",
-        "eagle",
-        "dolphin",
-        "wolf",
-        "camel",
-        "otter",
-        "panda",
-        "parrot",
-        "frog",
-        "whale",
-        "fox",
-    ],
-    "fruit": [
-        "apple",
-        "banana",
-        "cherry",
-        "mango",
-        "pear",
-        "plum",
-        "grape",
-        "lemon",
-        "peach",
-        "melon",
-        "kiwi",
-        "papaya",
-        "apricot",
-        "lime",
-        "fig",
-    ],
-    "color": [
-        "red",
-        "blue",
-        "green",
-        "yellow",
-        "purple",
-        "orange",
-        "black",
-        "white",
-        "brown",
-        "pink",
-        "grey",
-        "violet",
-        "teal",
-        "maroon",
-        "beige",
-    ],
-    "tool": [
-        "hammer",
-        "saw",
-        "wrench",
-        "drill",
-        "chisel",
-        "shovel",
-        "rake",
-        "pliers",
-        "axe",
-        "screwdriver",
-        "ladder",
-        "spanner",
-        "trowel",
-        "file",
-        "clamp",
-    ],
-    "vehicle": [
-        "car",
-        "bus",
-        "train",
-        "bicycle",
-        "truck",
-        "boat",
-        "plane",
-        "tram",
-        "scooter",
-        "ferry",
-        "taxi",
-        "van",
-        "tractor",
-        "canoe",
-        "rocket",
-    ],
+    "animal": ["lion", "tiger", "zebra", "rabbit", "horse", "eagle", "dolphin", "wolf", "camel",
+               "otter", "panda", "parrot", "frog", "whale", "fox"],
+    "fruit": ["apple", "banana", "cherry", "mango", "pear", "plum", "grape", "lemon", "peach",
+              "melon", "kiwi", "papaya", "apricot", "lime", "fig"],
+    "color": ["red", "blue", "green", "yellow", "purple", "orange", "black", "white", "brown",
+              "pink", "grey", "violet", "teal", "maroon", "beige"],
+    "tool": ["hammer", "saw", "wrench", "drill", "chisel", "shovel", "rake", "pliers", "axe",
+             "screwdriver", "ladder", "spanner", "trowel", "file", "clamp"],
+    "vehicle": ["car", "bus", "train", "bicycle", "truck", "boat", "plane", "tram", "scooter",
+                "ferry", "taxi", "van", "tractor", "canoe", "rocket"],
 }
 
-NAMES = [
-    "Anna",
-    "Ben",
-    "Carla",
-    "David",
-    "Emma",
-    "Farid",
-    "Grace",
-    "Hugo",
-    "Ines",
-    "Jack",
-    "Kira",
-    "Liam",
-    "Maya",
-    "Noah",
-    "Olga",
-    "Pablo",
-    "Quinn",
-    "Rosa",
-    "Sam",
-    "Tara",
-    "Umar",
-    "Vera",
-    "Will",
-    "Xena",
-    "Yusuf",
-    "Zoe",
-]
+NAMES = ["Anna", "Ben", "Carla", "David", "Emma", "Farid", "Grace", "Hugo", "Ines", "Jack",
+         "Kira", "Liam", "Maya", "Noah", "Olga", "Pablo", "Quinn", "Rosa", "Sam", "Tara",
+         "Umar", "Vera", "Will", "Xena", "Yusuf", "Zoe"]
 
 
 def fact_sentences() -> list[str]:
@@ -340,206 +117,89 @@ def fact_sentences() -> list[str]:
 
 # --------------------------------------------------------------------------- act-as
 ROLES = [
-    (
-        "travel guide",
-        "I will tell you where I am and you will suggest places to visit nearby",
-        ["I am in Rome and want to see old churches", "I am in Oslo for one rainy day", "I have four hours in Lisbon"],
-    ),
-    (
-        "English teacher",
-        "you will correct my grammar and explain each mistake simply",
-        ["she go to school every days", "I have saw that film yesterday", "me and him is friends"],
-    ),
-    (
-        "chef",
-        "I will list what is in my kitchen and you will suggest a dinner",
-        ["rice, eggs and spinach", "pasta, tomatoes and garlic", "potatoes, cheese and onions"],
-    ),
-    (
-        "career coach",
-        "you will help me plan the next steps of my working life",
-        ["I want to move from sales to design", "I am a nurse who wants to teach", "I lost my job last month"],
-    ),
-    (
-        "storyteller",
-        "you will tell short stories that keep the listener curious",
-        ["a story about a lost key", "a story about a brave mouse", "a story about a quiet town"],
-    ),
-    (
-        "math tutor",
-        "you will explain maths problems step by step without skipping steps",
-        ["how to add fractions", "what a percentage is", "how to solve two plus x equals five"],
-    ),
-    (
-        "fitness trainer",
-        "you will design a weekly exercise plan for my goals",
-        ["I want to run five kilometres", "I want stronger arms", "I sit at a desk all day"],
-    ),
-    (
-        "poet",
-        "you will write short poems about the subjects I give you",
-        ["the sea at night", "an old bicycle", "the first snow"],
-    ),
-    (
-        "interviewer",
-        "you will ask me interview questions one at a time and wait for my answer",
-        ["a job as a web developer", "a job as a shop manager", "a job as a nurse"],
-    ),
-    (
-        "translator",
-        "you will translate my sentences into simple and polite English",
-        ["bonjour, comment allez vous", "hola, donde esta la estacion", "guten morgen, wie geht es"],
-    ),
-    (
-        "debate partner",
-        "you will argue the other side of any opinion I give you",
-        ["cities should ban cars", "homework should be optional", "television is a waste of time"],
-    ),
-    (
-        "tour planner",
-        "you will plan a trip day by day with travel times",
-        ["three days in Vienna", "a week by train in Spain", "a weekend in Prague"],
-    ),
-    (
-        "doctor assistant",
-        "you will ask about symptoms and suggest when to see a doctor",
-        ["I have had a headache for two days", "my ankle hurts after running", "I cannot sleep well"],
-    ),
-    (
-        "financial advisor",
-        "you will give plain advice about saving and spending",
-        ["how to save for a holiday", "how to pay back a small loan", "how to plan a monthly budget"],
-    ),
-    (
-        "gardener",
-        "you will tell me what to plant and when",
-        ["a small balcony with sun", "a shady garden", "a vegetable bed for beginners"],
-    ),
-    (
-        "history teacher",
-        "you will explain historical events in simple words",
-        ["why the Roman empire fell", "how the printing press changed Europe", "what the silk road was"],
-    ),
-    (
-        "music teacher",
-        "you will teach me music theory with short exercises",
-        ["what a chord is", "how to read a simple rhythm", "what a major scale is"],
-    ),
-    (
-        "motivational speaker",
-        "you will give short speeches that give people courage",
-        ["starting a new job", "finishing a hard exam", "moving to a new city"],
-    ),
-    (
-        "librarian",
-        "you will recommend books that match what I like",
-        ["funny books about animals", "short mystery novels", "books about space for children"],
-    ),
-    (
-        "customer support agent",
-        "you will answer customer questions politely and clearly",
-        ["my order has not arrived", "how do I change my password", "can I return a gift"],
-    ),
-    (
-        "comedian",
-        "you will tell light jokes about everyday life",
-        ["jokes about cats", "jokes about trains", "jokes about cooking"],
-    ),
-    (
-        "philosopher",
-        "you will discuss big questions calmly and with examples",
-        ["what makes a good life", "is it ever right to lie", "what is time"],
-    ),
-    (
-        "proofreader",
-        "you will find spelling mistakes in my texts and fix them",
-        ["teh cat sat on teh mat", "I recieved you letter", "we was very hapy"],
-    ),
-    (
-        "mentor for new programmers",
-        "you will explain programming ideas with small examples",
-        ["what a loop is", "what a function is", "how to read an error message"],
-    ),
-    (
-        "interior designer",
-        "you will suggest how to arrange and decorate a room",
-        ["a small bedroom", "a bright kitchen", "a quiet reading corner"],
-    ),
-    (
-        "nutrition coach",
-        "you will suggest simple healthy meals",
-        ["breakfast ideas without sugar", "a lunch for work", "snacks for long walks"],
-    ),
-    (
-        "journalist",
-        "you will write short news reports about the events I describe",
-        ["a new bridge opened in town", "the local team won the cup", "a storm closed the schools"],
-    ),
-    (
-        "language partner",
-        "you will chat with me and gently correct my English",
-        ["let us talk about the weather", "let us talk about food", "let us talk about holidays"],
-    ),
-    (
-        "study planner",
-        "you will make a study timetable before my exams",
-        ["two weeks before a biology exam", "one month before final exams", "three days before a test"],
-    ),
-    (
-        "event organizer",
-        "you will plan events with a checklist and a timeline",
-        ["a birthday party for ten children", "a small wedding", "a team lunch"],
-    ),
-    (
-        "pet trainer",
-        "you will give tips to train pets kindly",
-        ["a puppy that bites", "a cat that scratches the sofa", "a dog that barks at night"],
-    ),
-    (
-        "screenwriter",
-        "you will write short film scenes with dialogue",
-        ["two friends meet after ten years", "a detective finds a clue", "a robot learns to cook"],
-    ),
-    (
-        "tech reviewer",
-        "you will review gadgets and list their good and bad points",
-        ["a cheap phone", "wireless headphones", "a smart watch"],
-    ),
-    (
-        "mindfulness coach",
-        "you will guide me through short calm exercises",
-        ["a two minute breathing break", "relaxing before sleep", "calming down after an argument"],
-    ),
-    (
-        "real estate agent",
-        "you will help me find a home that fits my needs",
-        ["a flat near the sea", "a house with a garden for a family", "a cheap room near the university"],
-    ),
-    (
-        "chess coach",
-        "you will teach me chess ideas with simple positions",
-        ["how to open a game", "how to use the knight", "how to finish with a king and rook"],
-    ),
-    (
-        "quiz master",
-        "you will ask me quiz questions and keep my score",
-        ["questions about capitals", "questions about animals", "questions about music"],
-    ),
-    (
-        "shopping assistant",
-        "you will help me choose what to buy within my budget",
-        ["a present for my mother", "running shoes", "a warm winter coat"],
-    ),
-    (
-        "science explainer",
-        "you will explain science ideas to a ten year old",
-        ["why the sky is blue", "how plants eat", "why ice floats"],
-    ),
-    (
-        "letter writer",
-        "you will write polite letters for me",
-        ["a letter to my landlord about a leak", "a thank you letter to a teacher", "a letter asking for a day off"],
-    ),
+    ("travel guide", "I will tell you where I am and you will suggest places to visit nearby",
+     ["I am in Rome and want to see old churches", "I am in Oslo for one rainy day",
+      "I have four hours in Lisbon"]),
+    ("English teacher", "you will correct my grammar and explain each mistake simply",
+     ["she go to school every days", "I have saw that film yesterday", "me and him is friends"]),
+    ("chef", "I will list what is in my kitchen and you will suggest a dinner",
+     ["rice, eggs and spinach", "pasta, tomatoes and garlic", "potatoes, cheese and onions"]),
+    ("career coach", "you will help me plan the next steps of my working life",
+     ["I want to move from sales to design", "I am a nurse who wants to teach",
+      "I lost my job last month"]),
+    ("storyteller", "you will tell short stories that keep the listener curious",
+     ["a story about a lost key", "a story about a brave mouse", "a story about a quiet town"]),
+    ("math tutor", "you will explain maths problems step by step without skipping steps",
+     ["how to add fractions", "what a percentage is", "how to solve two plus x equals five"]),
+    ("fitness trainer", "you will design a weekly exercise plan for my goals",
+     ["I want to run five kilometres", "I want stronger arms", "I sit at a desk all day"]),
+    ("poet", "you will write short poems about the subjects I give you",
+     ["the sea at night", "an old bicycle", "the first snow"]),
+    ("interviewer", "you will ask me interview questions one at a time and wait for my answer",
+     ["a job as a web developer", "a job as a shop manager", "a job as a nurse"]),
+    ("translator", "you will translate my sentences into simple and polite English",
+     ["bonjour, comment allez vous", "hola, donde esta la estacion", "guten morgen, wie geht es"]),
+    ("debate partner", "you will argue the other side of any opinion I give you",
+     ["cities should ban cars", "homework should be optional", "television is a waste of time"]),
+    ("tour planner", "you will plan a trip day by day with travel times",
+     ["three days in Vienna", "a week by train in Spain", "a weekend in Prague"]),
+    ("doctor assistant", "you will ask about symptoms and suggest when to see a doctor",
+     ["I have had a headache for two days", "my ankle hurts after running", "I cannot sleep well"]),
+    ("financial advisor", "you will give plain advice about saving and spending",
+     ["how to save for a holiday", "how to pay back a small loan", "how to plan a monthly budget"]),
+    ("gardener", "you will tell me what to plant and when",
+     ["a small balcony with sun", "a shady garden", "a vegetable bed for beginners"]),
+    ("history teacher", "you will explain historical events in simple words",
+     ["why the Roman empire fell", "how the printing press changed Europe", "what the silk road was"]),
+    ("music teacher", "you will teach me music theory with short exercises",
+     ["what a chord is", "how to read a simple rhythm", "what a major scale is"]),
+    ("motivational speaker", "you will give short speeches that give people courage",
+     ["starting a new job", "finishing a hard exam", "moving to a new city"]),
+    ("librarian", "you will recommend books that match what I like",
+     ["funny books about animals", "short mystery novels", "books about space for children"]),
+    ("customer support agent", "you will answer customer questions politely and clearly",
+     ["my order has not arrived", "how do I change my password", "can I return a gift"]),
+    ("comedian", "you will tell light jokes about everyday life",
+     ["jokes about cats", "jokes about trains", "jokes about cooking"]),
+    ("philosopher", "you will discuss big questions calmly and with examples",
+     ["what makes a good life", "is it ever right to lie", "what is time"]),
+    ("proofreader", "you will find spelling mistakes in my texts and fix them",
+     ["teh cat sat on teh mat", "I recieved you letter", "we was very hapy"]),
+    ("mentor for new programmers", "you will explain programming ideas with small examples",
+     ["what a loop is", "what a function is", "how to read an error message"]),
+    ("interior designer", "you will suggest how to arrange and decorate a room",
+     ["a small bedroom", "a bright kitchen", "a quiet reading corner"]),
+    ("nutrition coach", "you will suggest simple healthy meals",
+     ["breakfast ideas without sugar", "a lunch for work", "snacks for long walks"]),
+    ("journalist", "you will write short news reports about the events I describe",
+     ["a new bridge opened in town", "the local team won the cup", "a storm closed the schools"]),
+    ("language partner", "you will chat with me and gently correct my English",
+     ["let us talk about the weather", "let us talk about food", "let us talk about holidays"]),
+    ("study planner", "you will make a study timetable before my exams",
+     ["two weeks before a biology exam", "one month before final exams", "three days before a test"]),
+    ("event organizer", "you will plan events with a checklist and a timeline",
+     ["a birthday party for ten children", "a small wedding", "a team lunch"]),
+    ("pet trainer", "you will give tips to train pets kindly",
+     ["a puppy that bites", "a cat that scratches the sofa", "a dog that barks at night"]),
+    ("screenwriter", "you will write short film scenes with dialogue",
+     ["two friends meet after ten years", "a detective finds a clue", "a robot learns to cook"]),
+    ("tech reviewer", "you will review gadgets and list their good and bad points",
+     ["a cheap phone", "wireless headphones", "a smart watch"]),
+    ("mindfulness coach", "you will guide me through short calm exercises",
+     ["a two minute breathing break", "relaxing before sleep", "calming down after an argument"]),
+    ("real estate agent", "you will help me find a home that fits my needs",
+     ["a flat near the sea", "a house with a garden for a family", "a cheap room near the university"]),
+    ("chess coach", "you will teach me chess ideas with simple positions",
+     ["how to open a game", "how to use the knight", "how to finish with a king and rook"]),
+    ("quiz master", "you will ask me quiz questions and keep my score",
+     ["questions about capitals", "questions about animals", "questions about music"]),
+    ("shopping assistant", "you will help me choose what to buy within my budget",
+     ["a present for my mother", "running shoes", "a warm winter coat"]),
+    ("science explainer", "you will explain science ideas to a ten year old",
+     ["why the sky is blue", "how plants eat", "why ice floats"]),
+    ("letter writer", "you will write polite letters for me",
+     ["a letter to my landlord about a leak", "a thank you letter to a teacher",
+      "a letter asking for a day off"]),
 ]
 ACT_TEMPLATES_TRAIN = [
     'I want you to act as a {role}. In this role {duty}. My first request is "{req}".',
@@ -570,48 +230,12 @@ def make_act_as(rng: random.Random) -> dict[str, list[dict]]:
 
 
 # --------------------------------------------------------------------------- quotes
-Q_SUBJECTS = [
-    "kindness",
-    "courage",
-    "patience",
-    "friendship",
-    "honesty",
-    "curiosity",
-    "hope",
-    "work",
-    "silence",
-    "laughter",
-    "learning",
-    "music",
-    "travel",
-    "failure",
-    "time",
-    "love",
-    "doubt",
-    "practice",
-    "freedom",
-    "memory",
-    "change",
-    "home",
-    "trust",
-    "rest",
-]
-Q_OBJECTS = [
-    "the heart",
-    "a quiet mind",
-    "every good day",
-    "the long road",
-    "a small step",
-    "the morning",
-    "an open door",
-    "the whole journey",
-    "a full life",
-    "the future",
-    "a careful hand",
-    "the first try",
-    "a warm house",
-    "the best ideas",
-]
+Q_SUBJECTS = ["kindness", "courage", "patience", "friendship", "honesty", "curiosity", "hope",
+              "work", "silence", "laughter", "learning", "music", "travel", "failure", "time",
+              "love", "doubt", "practice", "freedom", "memory", "change", "home", "trust", "rest"]
+Q_OBJECTS = ["the heart", "a quiet mind", "every good day", "the long road", "a small step",
+             "the morning", "an open door", "the whole journey", "a full life", "the future",
+             "a careful hand", "the first try", "a warm house", "the best ideas"]
 Q_TEMPLATES_TRAIN = [
     "{S} is the key to {o}.",
     "{S} opens {o}, and {s2} keeps it open.",
@@ -626,20 +250,8 @@ Q_TEMPLATES_HELDOUT = [
     "Never trade {s} for {s2}; {o} depends on it.",
     "{S} today is {o} tomorrow.",
 ]
-AUTHORS = [
-    "Mara Ellison",
-    "Tomas Verde",
-    "Ada Quill",
-    "Jonah Brook",
-    "Lena Marsh",
-    "Oscar Hale",
-    "Priya Stone",
-    "Felix Rowe",
-    "Iris Dane",
-    "Kofi Asante",
-    "Nora Vale",
-    "Ruben Cole",
-]
+AUTHORS = ["Mara Ellison", "Tomas Verde", "Ada Quill", "Jonah Brook", "Lena Marsh", "Oscar Hale",
+           "Priya Stone", "Felix Rowe", "Iris Dane", "Kofi Asante", "Nora Vale", "Ruben Cole"]
 
 
 def make_quotes(rng: random.Random) -> dict[str, list[dict]]:
@@ -664,28 +276,10 @@ def make_quotes(rng: random.Random) -> dict[str, list[dict]]:
 
 
 # --------------------------------------------------------------------------- dialogues
-ITEMS = [
-    "a blue jacket",
-    "a pair of boots",
-    "a coffee machine",
-    "a laptop bag",
-    "a desk lamp",
-    "a winter coat",
-    "a phone case",
-    "a rice cooker",
-    "a backpack",
-    "a football",
-]
-PLACES = [
-    "the museum",
-    "the station",
-    "the city library",
-    "the post office",
-    "the town hall",
-    "the old market",
-    "the sports centre",
-    "the hospital",
-]
+ITEMS = ["a blue jacket", "a pair of boots", "a coffee machine", "a laptop bag", "a desk lamp",
+         "a winter coat", "a phone case", "a rice cooker", "a backpack", "a football"]
+PLACES = ["the museum", "the station", "the city library", "the post office", "the town hall",
+          "the old market", "the sports centre", "the hospital"]
 DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 TIMES = ["9 am", "10 am", "noon", "2 pm", "4 pm", "6 pm", "7 pm", "8 pm"]
 DISHES = ["fish soup", "a vegetable curry", "roast chicken", "mushroom pasta", "a cheese pie"]
@@ -814,26 +408,10 @@ def make_dialogsum(rng: random.Random) -> dict[str, list[dict]]:
 
 
 # --------------------------------------------------------------------------- complaints
-COMPANIES = [
-    "@AcmeAir",
-    "@QuickBank",
-    "@ShopNow",
-    "@TeleLink",
-    "@CityRail",
-    "@FreshFoods",
-    "@StreamBox",
-    "@HomePower",
-    "@ParcelGo",
-    "@CloudPhone",
-]
-PROBLEMS = [
-    "arrived broken",
-    "never arrived",
-    "was the wrong size",
-    "is missing a part",
-    "stopped working after a day",
-    "was charged twice",
-]
+COMPANIES = ["@AcmeAir", "@QuickBank", "@ShopNow", "@TeleLink", "@CityRail", "@FreshFoods",
+             "@StreamBox", "@HomePower", "@ParcelGo", "@CloudPhone"]
+PROBLEMS = ["arrived broken", "never arrived", "was the wrong size", "is missing a part",
+            "stopped working after a day", "was charged twice"]
 THINGS = ["order", "parcel", "phone", "bill", "ticket", "refund", "router", "delivery"]
 GOOD = ["quick", "friendly", "helpful", "smooth", "easy", "fast"]
 C_TEMPLATES_TRAIN = [
@@ -878,14 +456,8 @@ REPLY_OK = [
 
 
 def _complaint_text(rng: random.Random, tpl: str) -> str:
-    return tpl.format(
-        c=rng.choice(COMPANIES),
-        t=rng.choice(THINGS),
-        p=rng.choice(PROBLEMS),
-        n=rng.randint(2, 90),
-        g=rng.choice(GOOD),
-        d=rng.choice(DAYS),
-    )
+    return tpl.format(c=rng.choice(COMPANIES), t=rng.choice(THINGS), p=rng.choice(PROBLEMS),
+                      n=rng.randint(2, 90), g=rng.choice(GOOD), d=rng.choice(DAYS))
 
 
 def make_complaints(rng: random.Random) -> dict[str, list[dict]]:
@@ -923,34 +495,16 @@ def complaint_corpus_lines(rows: list[dict], rng: random.Random) -> list[str]:
 
 # --------------------------------------------------------------------------- instructions
 INSTR = {
-    "capital": (
-        ["What is the capital of {x}?", "Name the capital city of {x}.", "Which city is the capital of {x}?"],
-        ["Tell me the capital of {x}."],
-        CAPITALS,
-    ),
-    "antonym": (
-        [
-            "What is the opposite of {x}?",
-            "Give the antonym of the word {x}.",
-            "Write a word that means the opposite of {x}.",
-        ],
-        ["Opposite of {x}?"],
-        ANTONYMS,
-    ),
-    "plural": (
-        ["What is the plural of {x}?", "Write the plural form of {x}.", "Give the plural of the noun {x}."],
-        ["More than one {x}: what is the word?"],
-        PLURALS,
-    ),
-    "category": (
-        [
-            "What kind of thing is a {x}?",
-            "Which category does {x} belong to?",
-            "Is {x} an animal, a fruit, a color, a tool or a vehicle?",
-        ],
-        ["Put {x} in a category."],
-        {w: c for c, ws in CATEGORIES.items() for w in ws},
-    ),
+    "capital": (["What is the capital of {x}?", "Name the capital city of {x}.",
+                 "Which city is the capital of {x}?"], ["Tell me the capital of {x}."], CAPITALS),
+    "antonym": (["What is the opposite of {x}?", "Give the antonym of the word {x}.",
+                 "Write a word that means the opposite of {x}."], ["Opposite of {x}?"], ANTONYMS),
+    "plural": (["What is the plural of {x}?", "Write the plural form of {x}.",
+                "Give the plural of the noun {x}."], ["More than one {x}: what is the word?"], PLURALS),
+    "category": (["What kind of thing is a {x}?", "Which category does {x} belong to?",
+                  "Is {x} an animal, a fruit, a color, a tool or a vehicle?"],
+                 ["Put {x} in a category."],
+                 {w: c for c, ws in CATEGORIES.items() for w in ws}),
 }
 
 
@@ -960,15 +514,14 @@ def make_instructions(rng: random.Random) -> dict[str, list[dict]]:
         keys = sorted(table)
         rng.shuffle(keys)
         n_test = max(4, len(keys) // 5)
-        split_of = {
-            k: "test" if i < n_test else "validation" if i < 2 * n_test - n_test // 2 else "train"
-            for i, k in enumerate(keys)
-        }
+        split_of = {k: "test" if i < n_test else "validation" if i < 2 * n_test - n_test // 2 else "train"
+                    for i, k in enumerate(keys)}
         for k in keys:
             split = split_of[k]
             tpls = train_tpls if split == "train" else train_tpls + test_tpls
             for tpl in tpls:
-                rows[split].append({"task": task, "instruction": tpl.format(x=k), "input": "", "output": table[k]})
+                rows[split].append({"task": task, "instruction": tpl.format(x=k), "input": "",
+                                    "output": table[k]})
     return rows
 
 
@@ -988,9 +541,8 @@ def make_multiple_choice(rng: random.Random) -> dict[str, list[dict]]:
             choices = wrong + [table[x]]
             rng.shuffle(choices)
             split = rng.choices(["train", "validation", "test"], [0.4, 0.1, 0.5])[0]
-            rows[split].append(
-                {"subject": subject, "question": tpl.format(x=x), "choices": choices, "answer": choices.index(table[x])}
-            )
+            rows[split].append({"subject": subject, "question": tpl.format(x=x), "choices": choices,
+                                "answer": choices.index(table[x])})
     return rows
 
 
@@ -1004,14 +556,9 @@ def write_jsonl(path: Path, rows: list[dict]) -> None:
 
 def build_all() -> dict[str, dict[str, list[dict]]]:
     """Generate every dataset (split -> rows), seeded per dataset."""
-    makers = {
-        "act_as": make_act_as,
-        "quotes": make_quotes,
-        "dialogsum": make_dialogsum,
-        "complaints": make_complaints,
-        "instructions": make_instructions,
-        "multiple_choice": make_multiple_choice,
-    }
+    makers = {"act_as": make_act_as, "quotes": make_quotes, "dialogsum": make_dialogsum,
+              "complaints": make_complaints, "instructions": make_instructions,
+              "multiple_choice": make_multiple_choice}
     return {name: fn(random.Random(f"{SEED}-{name}")) for name, fn in makers.items()}
 
 

@@ -30,3 +30,58 @@ def test_folder_bytes(tmp_path):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "b").write_bytes(b"y" * 5)
     assert folder_bytes(tmp_path) == 15
+
+
+# --------------------------------------------------------------------------- estimator
+import pytest  # noqa: E402
+
+from course_utils.memory import estimate_training_memory, nf4_bytes_per_param  # noqa: E402
+from course_utils.paths import real_config_path  # noqa: E402
+
+BLOOMZ = real_config_path("bigscience/bloomz-560m")
+BLOOM_7B = real_config_path("bigscience/bloom-7b1")
+GIB = 2**30
+
+
+def test_weights_and_optimizer_are_exact_for_full_fine_tuning():
+    est = estimate_training_memory(BLOOMZ, "full", seq_len=128)
+    assert est.trainable_params == 559_214_592
+    assert est.weights_bytes == 4 * 559_214_592 and est.gradients_bytes == 4 * 559_214_592
+    assert est.optimizer_bytes == 8 * 559_214_592  # AdamW: two float32 moments
+    assert est.optimizer_workspace_bytes == 2 * 4 * 250_880 * 1024  # two temporaries of the embedding
+
+
+def test_qlora_quantizes_every_linear_but_the_head_and_keeps_the_rest_in_float32():
+    est = estimate_training_memory(BLOOMZ, "qlora", seq_len=128, gradient_checkpointing=True)
+    linear = 24 * (3 * 1024 * 1024 + 1024 * 1024 + 2 * 4 * 1024 * 1024)
+    assert est.weights_quantized_bytes == int(linear * nf4_bytes_per_param(True))
+    assert est.weights_unquantized_bytes == (559_214_592 - linear) * 4 + 786_432 * 4
+    assert nf4_bytes_per_param(True) < nf4_bytes_per_param(False) < 0.6
+    assert est.trainable_params == 786_432 and est.optimizer_bytes == 8 * 786_432
+
+
+def test_checkpointing_batch_and_vocabulary_move_the_activations_the_right_way():
+    plain = estimate_training_memory(BLOOMZ, "lora", seq_len=256)
+    checkpointed = estimate_training_memory(BLOOMZ, "lora", seq_len=256, gradient_checkpointing=True)
+    assert checkpointed.activations_bytes < plain.activations_bytes / 5
+    double = estimate_training_memory(BLOOMZ, "lora", seq_len=256, batch_size=2)
+    assert 1.6 * plain.activations_bytes < double.activations_bytes <= 2 * plain.activations_bytes  # ~linear in batch
+    assert double.logits_bytes == 2 * plain.logits_bytes
+    assert plain.logits_bytes > plain.activations_bytes  # 250,880-token vocabulary: logits dominate
+
+
+def test_bloom_7b1_on_a_16_gb_t4():
+    full = estimate_training_memory(BLOOM_7B, "full", seq_len=512, dtype=torch.float16)
+    lora = estimate_training_memory(BLOOM_7B, "lora", seq_len=512, dtype=torch.float16)
+    qlora = estimate_training_memory(
+        BLOOM_7B, "qlora", seq_len=512, compute_dtype=torch.float16, gradient_checkpointing=True, lora_r=16
+    )
+    assert not full.fits(16 * GIB) and not lora.fits(16 * GIB) and qlora.fits(16 * GIB)
+    assert qlora.total_bytes < lora.total_bytes < full.total_bytes
+
+
+def test_estimator_rejects_unknown_method_and_optimizer():
+    with pytest.raises(ValueError, match="method='dora'"):
+        estimate_training_memory(BLOOMZ, "dora")
+    with pytest.raises(ValueError, match="optimizer='lion'"):
+        estimate_training_memory(BLOOMZ, "lora", optimizer="lion")

@@ -1,0 +1,281 @@
+"""Measure memory and speed of a training step: full fine-tuning vs LoRA vs QLoRA vs prompt tuning.
+
+    python benchmarks/bench_memory.py                 # bloomz-560m's shape, random weights
+    python benchmarks/bench_memory.py --quick         # a ~70 M parameter Bloom, about a minute
+    python benchmarks/bench_memory.py --config path/to/config.json --seq-len 512
+
+Each method runs in its own process, so one method's memory cannot leak into the next
+and one that runs out of memory does not stop the others. Per method: the weights'
+footprint, the peak memory of a training step (peak allocated on CUDA; peak RSS on CPU)
+minus the idle process's own memory (stated), seconds per step (median after a warm-up),
+tokens per second, trainable parameters, and the estimate of
+``course_utils.memory.estimate_training_memory`` beside the measurement.
+
+Results: ``outputs/bench/results.json`` (one entry per method) and ``results.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+METHODS = {  # name -> (estimator method, gradient checkpointing)
+    "full": ("full", False),
+    "lora": ("lora", False),
+    "lora_gc": ("lora", True),
+    "qlora": ("qlora", True),
+    "prompt_tuning": ("prompt_tuning", False),
+}
+QUICK_SHAPE = {"hidden_size": 256, "n_layer": 4, "n_head": 4}  # keeps Bloom's 250,880-token vocabulary
+
+
+def bench_config(config_path: str, quick: bool):
+    """The architecture to benchmark (shrunk for --quick)."""
+    from course_utils.params import load_config
+
+    config = load_config(config_path)
+    if quick:
+        for key, value in QUICK_SHAPE.items():
+            setattr(config, key, value)
+    return config
+
+
+def random_model_dir(config, out_dir: Path) -> Path:
+    """Random weights of the architecture saved once, so every method loads the same model."""
+    import hashlib
+
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    key = hashlib.sha256(config.to_json_string().encode()).hexdigest()[:10]
+    folder = out_dir / f"random-{key}"
+    if not (folder / "config.json").is_file():
+        torch.manual_seed(0)
+        model = AutoModelForCausalLM.from_config(config)
+        model.save_pretrained(folder)
+        del model
+    return folder
+
+
+def release_freed_memory() -> None:
+    """Hand freed heap memory back to the OS (glibc keeps it, and it would count as RSS)."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except OSError:  # not glibc: nothing to trim
+        pass
+
+
+def worker(args: argparse.Namespace) -> dict:
+    """One method, in this process: load, prepare, warm up, measure."""
+    import torch
+    from peft import (
+        LoraConfig,
+        PromptTuningConfig,
+        TaskType,
+        get_peft_model,
+        prepare_model_for_kbit_training,
+    )
+    from transformers import AutoModelForCausalLM
+
+    from course_utils.memory import PeakMemory, estimate_training_memory, model_footprint, rss_bytes
+    from course_utils.models import disable_cpu_4bit_repacking, quantization_config
+
+    torch.manual_seed(0)
+    method = args.worker
+    est_method, checkpointing = METHODS[method]
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    idle = torch.cuda.memory_allocated() if device == "cuda" else rss_bytes()
+
+    if method == "qlora":
+        model = AutoModelForCausalLM.from_pretrained(
+            args.model_dir, quantization_config=quantization_config("4bit"), device_map=device
+        )
+        disable_cpu_4bit_repacking(model)
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=True)
+    else:
+        model = AutoModelForCausalLM.from_pretrained(args.model_dir, dtype=torch.float32).to(device)
+    footprint = model_footprint(model)
+    if method in ("lora", "lora_gc", "qlora"):
+        model = get_peft_model(model, LoraConfig(r=8, target_modules=["query_key_value"], task_type=TaskType.CAUSAL_LM))
+    elif method == "prompt_tuning":
+        model = get_peft_model(model, PromptTuningConfig(task_type=TaskType.CAUSAL_LM, num_virtual_tokens=20))
+    if checkpointing and method != "qlora":
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        model.enable_input_require_grads()
+    model.config.use_cache = False
+    model.train()
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optim = torch.optim.AdamW(trainable, lr=1e-5)
+    ids = torch.randint(0, model.config.vocab_size, (args.batch_size, args.seq_len), device=device)
+
+    def step() -> float:
+        start = time.perf_counter()
+        loss = model(input_ids=ids, labels=ids).loss
+        loss.backward()
+        optim.step()
+        optim.zero_grad(set_to_none=True)
+        if device == "cuda":
+            torch.cuda.synchronize()
+        return time.perf_counter() - start
+
+    step()  # warm-up: allocates the optimizer state
+    release_freed_memory()  # loading (4-bit quantization above all) leaves freed heap pages in RSS
+    ready = torch.cuda.memory_allocated() if device == "cuda" else rss_bytes()
+    with PeakMemory(device=device) as mem:
+        times = [step() for _ in range(args.steps)]
+    estimate = estimate_training_memory(
+        args.config_path if not args.quick else bench_config(args.config_path, True),
+        est_method,
+        batch_size=args.batch_size,
+        seq_len=args.seq_len,
+        gradient_checkpointing=checkpointing,
+    )
+    seconds = statistics.median(times)
+    return {
+        "method": method,
+        "status": "ok",
+        "device": device,
+        "memory_method": mem.method,
+        "idle_baseline_bytes": idle,
+        "measured_peak_bytes": mem.peak_bytes - idle,
+        "estimated_peak_bytes": estimate.total_bytes,
+        "estimate": estimate.as_dict(),
+        "footprint_bytes": footprint,
+        "ready_bytes": ready - idle,
+        "seconds_per_step": seconds,
+        "tokens_per_second": args.batch_size * args.seq_len / seconds,
+        "trainable_params": sum(p.numel() for p in trainable),
+    }
+
+
+def run_method(method: str, args: argparse.Namespace, model_dir: Path) -> dict:
+    """Run one method in a child process; an out-of-memory kill is reported, not raised."""
+    cmd = [
+        sys.executable,
+        __file__,
+        "--worker",
+        method,
+        "--model-dir",
+        str(model_dir),
+        "--config",
+        args.config,
+        "--seq-len",
+        str(args.seq_len),
+        "--batch-size",
+        str(args.batch_size),
+        "--steps",
+        str(args.steps),
+    ]
+    if args.quick:
+        cmd.append("--quick")
+    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    if proc.returncode == 0 and lines:
+        return json.loads(lines[-1])
+    oom = proc.returncode in (-9, 137) or "out of memory" in proc.stderr.lower() or "MemoryError" in proc.stderr
+    tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+    return {"method": method, "status": "out of memory" if oom else f"failed: {tail[:160]}"}
+
+
+def format_table(results: list[dict]) -> str:
+    """A readable table with ratios against full fine-tuning."""
+    full = next((r for r in results if r["method"] == "full" and r["status"] == "ok"), None)
+    mib = 2**20
+    head = (
+        f"{'method':<14}{'trainable':>13}{'footprint':>11}{'measured':>11}{'estimate':>11}{'est/meas':>9}"
+        f"{'s/step':>9}{'tok/s':>9}{'mem vs full':>12}"
+    )
+    lines = [head + "   (MiB)", "-" * len(head)]
+    for r in results:
+        if r["status"] != "ok":
+            lines.append(f"{r['method']:<14}{r['status']}")
+            continue
+        ratio = f"{r['measured_peak_bytes'] / full['measured_peak_bytes']:.2f}x" if full else "n/a"
+        lines.append(
+            f"{r['method']:<14}{r['trainable_params']:>13,}{r['footprint_bytes'] / mib:>11,.0f}"
+            f"{r['measured_peak_bytes'] / mib:>11,.0f}{r['estimated_peak_bytes'] / mib:>11,.0f}"
+            f"{r['estimated_peak_bytes'] / r['measured_peak_bytes']:>9.2f}{r['seconds_per_step']:>9.2f}"
+            f"{r['tokens_per_second']:>9.0f}{ratio:>12}"
+        )
+    ok = [r for r in results if r["status"] == "ok"]
+    if ok:
+        lines.append(
+            f"\nmeasured = {ok[0]['memory_method']} during {ok[0]['device']} training steps minus the idle "
+            f"process ({ok[0]['idle_baseline_bytes'] / mib:,.0f} MiB, subtracted)"
+        )
+    return "\n".join(lines)
+
+
+def plot(results: list[dict], path: Path) -> None:
+    """Bar chart: measured and estimated peak per method."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ok = [r for r in results if r["status"] == "ok"]
+    x = range(len(ok))
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    ax.bar([i - 0.2 for i in x], [r["measured_peak_bytes"] / 2**30 for r in ok], 0.4, label="measured")
+    ax.bar([i + 0.2 for i in x], [r["estimated_peak_bytes"] / 2**30 for r in ok], 0.4, label="estimated")
+    ax.set_xticks(list(x), [r["method"] for r in ok])
+    ax.set_ylabel("peak memory of a step (GiB)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from course_utils.paths import real_config_path, repo_root
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", default=str(real_config_path("bigscience/bloomz-560m")))
+    parser.add_argument("--quick", action="store_true", help="a ~70 M parameter Bloom instead")
+    parser.add_argument("--seq-len", type=int, default=128)
+    parser.add_argument("--batch-size", type=int, default=1)
+    parser.add_argument("--steps", type=int, default=3, help="measured steps after one warm-up")
+    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--model-dir", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    args.config_path = args.config
+    if args.worker:
+        print(json.dumps(worker(args)), flush=True)
+        return 0
+
+    out = (args.out or repo_root() / "outputs" / "bench").resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    config = bench_config(args.config, args.quick)
+    model_dir = random_model_dir(config, out)
+    print(
+        f"{config.model_type}, hidden {config.hidden_size}, {config.n_layer} layers, vocab {config.vocab_size}; "
+        f"batch {args.batch_size} x {args.seq_len} tokens",
+        flush=True,
+    )
+    results = []
+    for method in args.methods.split(","):
+        start = time.perf_counter()
+        print(f"  {method} ...", end=" ", flush=True)
+        results.append(run_method(method, args, model_dir))
+        print(f"{results[-1]['status']} ({time.perf_counter() - start:.0f} s)", flush=True)
+    (out / "results.json").write_text(json.dumps(results, indent=2))
+    plot(results, out / "results.png")
+    print()
+    print(format_table(results))
+    print(f"\nresults: {out / 'results.json'}")
+    return 0 if all(r["status"] == "ok" for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
