@@ -309,7 +309,7 @@ def tiny_model_path(kind: str, spec: TinySpec | None = None, *, verbose: bool = 
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     if verbose:
-        print(f"Building the tiny {kind} model (once, about a minute) into {target} ...", flush=True)
+        print(f"Building the tiny {kind} model (once, one to two minutes) into {target} ...", flush=True)
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{kind}-"))
     try:
         manifest = build_tiny_model(spec, tmp)

@@ -94,6 +94,18 @@ def test_colab_setup_cell_pins_agree_with_requirements(path):
     assert "torch==" not in re.sub(r"torch==\{", "", source)  # never pins (so never replaces) Colab's torch
 
 
+def test_every_notebook_points_at_the_same_repository():
+    slugs = set()
+    for path in NOTEBOOKS:
+        first = "".join(cells(path)[0]["source"])
+        (setup,) = tagged(path, "colab-setup")
+        badge = re.search(r"colab.research.google.com/github/([^/]+/[^/]+)/blob/main/", first).group(1)
+        clone = re.search(r'REPO_URL = "https://github.com/([^"]+)"', "".join(setup["source"])).group(1)
+        slugs |= {badge, clone}
+    assert len(slugs) == 1, slugs
+    assert slugs.pop() in (ROOT / "README.md").read_text()
+
+
 def test_readme_gives_the_two_commands_and_ci_runs_the_test_one():
     readme = (ROOT / "README.md").read_text()
     assert "make course" in readme and "make test" in readme
