@@ -13,6 +13,8 @@ from collections.abc import Sequence
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
+from course_utils.train import padding_side
+
 
 @torch.no_grad()
 def completion_logprobs(
@@ -34,15 +36,11 @@ def completion_logprobs(
         raise ValueError(f"{len(prompts)} prompts but {len(completions)} completions.")
     model.eval()
     scores = []
-    side = tokenizer.padding_side
-    tokenizer.padding_side = "right"
-    try:
+    with padding_side(tokenizer, "right"):
         for start in range(0, len(prompts), batch_size):
             p = list(prompts[start : start + batch_size])
             c = list(completions[start : start + batch_size])
             scores.append(_score_batch(model, tokenizer, p, c))
-    finally:
-        tokenizer.padding_side = side
     return torch.cat(scores)
 
 

@@ -8,7 +8,8 @@ learning rate, the number of steps) stay in the notebook.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,16 @@ from transformers import (
     Trainer,
     TrainingArguments,
 )
+
+
+@contextmanager
+def padding_side(tokenizer: PreTrainedTokenizerBase, side: str) -> Iterator[PreTrainedTokenizerBase]:
+    """Pad on ``side`` ("left" or "right") inside the block, then restore the tokenizer's own side."""
+    previous, tokenizer.padding_side = tokenizer.padding_side, side
+    try:
+        yield tokenizer
+    finally:
+        tokenizer.padding_side = previous
 
 
 @dataclass
@@ -132,12 +143,9 @@ def run_trainer(
     trainer.remove_callback(PrinterCallback)  # the notebook plots the losses instead of printing them
     # Pad on the right while training: left padding (right for generation) leaves whole rows of
     # the attention masked, and on small models that made LoRA training diverge.
-    side, tokenizer.padding_side = tokenizer.padding_side, "right"
     start = time.perf_counter()
-    try:
+    with padding_side(tokenizer, "right"):
         trainer.train()
-    finally:
-        tokenizer.padding_side = side
     result = TrainResult(seconds=time.perf_counter() - start)
     for entry in trainer.state.log_history:
         if "loss" in entry:
@@ -196,12 +204,8 @@ def generate(
 ) -> list[str]:
     """Greedy, batched generation; returns only the new text of each prompt."""
     model.eval()
-    side = tokenizer.padding_side
-    tokenizer.padding_side = "right" if model.config.is_encoder_decoder else "left"
-    try:
+    with padding_side(tokenizer, "right" if model.config.is_encoder_decoder else "left"):
         batch = tokenizer(list(prompts), return_tensors="pt", padding=True).to(model.device)
-    finally:
-        tokenizer.padding_side = side
     out = model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=tokenizer.pad_token_id)
     if not model.config.is_encoder_decoder:
         out = out[:, batch["input_ids"].shape[1] :]

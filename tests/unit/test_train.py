@@ -42,3 +42,14 @@ def test_generate_returns_only_the_continuation_for_both_architectures():
     assert all(isinstance(o, str) for o in generate(t5, t5_tok, prompts, max_new_tokens=8))
     logits = logits_of(bloom, tok, prompts)
     assert logits.shape[0] == 2 and logits.shape[-1] == bloom.config.vocab_size
+
+
+def test_padding_side_is_restored_even_after_an_error():
+    from course_utils.train import padding_side
+
+    _, tok = load_model_and_tokenizer(tiny_model_path("bloom"))
+    before = tok.padding_side
+    with pytest.raises(RuntimeError), padding_side(tok, "right" if before == "left" else "left"):
+        assert tok.padding_side != before
+        raise RuntimeError("boom")
+    assert tok.padding_side == before
