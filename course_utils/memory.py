@@ -273,9 +273,9 @@ def estimate_training_memory(
     act_dtype = (compute_dtype or dtype) if method == "qlora" else dtype
     model = model_on_meta(config).to(act_dtype)
     head = model.get_output_embeddings()
-    quantized = 0
-    if method == "qlora":
-        quantized = sum(m.weight.numel() for m in model.modules() if isinstance(m, torch.nn.Linear) and m is not head)
+    # bitsandbytes quantizes these (every linear layer but the output head) for QLoRA
+    linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear) and m is not head]
+    quantized = sum(m.weight.numel() for m in linears) if method == "qlora" else 0
     base_params = sum(p.numel() for p in model.parameters())
     if method != "full":
         model.requires_grad_(False)
@@ -296,8 +296,7 @@ def estimate_training_memory(
     grad_bytes = weight_bytes if method == "full" else 4.0  # adapters live in float32
     activations, logits = saved_activation_bytes(model, batch_size, seq_len)
     if method == "qlora":  # one layer's weight is dequantized to compute_dtype at a time
-        largest = max(m.weight.numel() for m in model.modules() if isinstance(m, torch.nn.Linear) and m is not head)
-        activations += largest * BYTES_PER_PARAM[_dtype_name(act_dtype)]
+        activations += max(m.weight.numel() for m in linears) * BYTES_PER_PARAM[_dtype_name(act_dtype)]
     # The loss keeps float32 log-probabilities (counted in `logits` above); when the backward
     # pass starts, the logits themselves, the gradient of the log-probabilities and the gradient
     # of the logits are alive too: three more tensors of batch x sequence x vocabulary floats.

@@ -20,3 +20,9 @@ def run_notebook(tmp_path_factory):
         return cache[name]
 
     return run
+
+
+@pytest.fixture(scope="module")
+def metrics(run_notebook, request):
+    """The metrics.json of the notebook named by the test module's ``NAME``."""
+    return run_notebook(request.module.NAME)

@@ -3,7 +3,6 @@
 import json
 from pathlib import Path
 
-import pytest
 import torch
 import transformers
 from bitsandbytes.nn import Linear4bit
@@ -12,11 +11,6 @@ from course_utils.models import load_model_and_tokenizer
 from course_utils.tiny import tiny_model_path
 
 NAME = "00_environment_check"
-
-
-@pytest.fixture(scope="module")
-def metrics(run_notebook):
-    return run_notebook(NAME)
 
 
 def test_versions_and_hardware_are_the_ones_running(metrics):

@@ -2,7 +2,6 @@
 
 from pathlib import Path
 
-import pytest
 from peft import PromptTuningConfig, TaskType
 
 from course_utils.data import load_course_dataset
@@ -10,11 +9,6 @@ from course_utils.params import count_params
 from course_utils.paths import real_config_path
 
 NAME = "01_prompt_tuning"
-
-
-@pytest.fixture(scope="module")
-def metrics(run_notebook):
-    return run_notebook(NAME)
 
 
 def test_trainable_is_virtual_tokens_times_hidden(metrics):

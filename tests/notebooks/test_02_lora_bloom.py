@@ -3,7 +3,6 @@
 import json
 from pathlib import Path
 
-import pytest
 from peft import LoraConfig, TaskType
 
 from course_utils.params import count_params
@@ -12,11 +11,6 @@ from course_utils.profiles import tiny_parameters
 from course_utils.tiny import tiny_model_path
 
 NAME = "02_lora_bloom"
-
-
-@pytest.fixture(scope="module")
-def metrics(run_notebook):
-    return run_notebook(NAME)
 
 
 def test_lora_math_is_exact(metrics):

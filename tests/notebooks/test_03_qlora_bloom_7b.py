@@ -12,11 +12,6 @@ NAME = "03_qlora_bloom_7b"
 
 
 @pytest.fixture(scope="module")
-def metrics(run_notebook):
-    return run_notebook(NAME)
-
-
-@pytest.fixture(scope="module")
 def config():
     return json.loads((tiny_model_path("bloom") / "config.json").read_text())
 

@@ -11,11 +11,6 @@ from course_utils.runner import execute_notebook
 NAME = "04_evaluation"
 
 
-@pytest.fixture(scope="module")
-def metrics(run_notebook):
-    return run_notebook(NAME)
-
-
 def test_every_by_hand_value_equals_the_library(metrics):
     rows = metrics["by_hand_vs_library"]
     assert len(rows) >= 3 * 4 * 3 + 1  # 3 ROUGE cases x 4 metrics x (R, P, F1), plus BLEU
