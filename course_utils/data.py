@@ -50,6 +50,7 @@ COLUMNS = {
     "multiple_choice": ["question", "choices", "answer"],
 }
 RAFT_LABELS = {1: "complaint", 2: "no complaint"}
+IMDB_LABELS = {0: "negative", 1: "positive"}
 HUB_TWINS = {
     twin.hub_id: twin
     for twin in [
@@ -63,6 +64,13 @@ HUB_TWINS = {
             rename={"Tweet text": "text", "Label": "label"},
             convert=lambda row: {"label": RAFT_LABELS[row["label"]]},
             keep=lambda row: row["label"] in RAFT_LABELS,
+        ),
+        # Any labelled text set with text/label columns fits the "complaints" shape (notebook 05).
+        HubTwin(
+            "stanfordnlp/imdb",
+            "complaints",
+            convert=lambda row: {"label": IMDB_LABELS[row["label"]]},
+            keep=lambda row: row["label"] in IMDB_LABELS,  # drops the unlabelled "unsupervised" split's -1
         ),
         HubTwin(
             "databricks/databricks-dolly-15k",

@@ -55,6 +55,23 @@ TINY_PROFILE: dict[str, dict[str, Any]] = {
         "LORA_LEARNING_RATE": 3e-3,
         "BATCH_SIZE": 16,
     },
+    "05_classification": {
+        "MODEL_NAME": "tiny:minilm",
+        "DATASET": "complaints",
+        "LABEL_DESCRIPTIONS": {
+            "complaint": "I am angry: something went wrong and nobody helps me.",
+            "no complaint": "Thank you, everything works well and I am happy.",
+        },
+        "N_TRAIN": 200,
+        "N_TEST": 300,
+        "MAX_LENGTH": 48,
+        "EPOCHS": 5,
+        "BATCH_SIZE": 16,
+        "HEAD_LEARNING_RATE": 3e-2,
+        "FULL_LEARNING_RATE": 1e-4,
+        "LORA_LEARNING_RATE": 5e-3,
+        "LORA_TARGET_MODULES": ["query", "value"],
+    },
 }
 
 

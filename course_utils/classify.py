@@ -1,0 +1,146 @@
+"""Text classification with an encoder: pooled features, a frozen body, training, prediction.
+
+The four ways notebook 05 compares differ only in *which* parameters train. These helpers
+hold the plumbing they share; the choice of what to freeze stays in the notebook.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import torch
+from transformers import DataCollatorWithPadding, PreTrainedModel, PreTrainedTokenizerBase
+
+from course_utils.train import TrainResult, run_trainer
+
+
+@torch.no_grad()
+def mean_pooled(
+    encoder: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    texts: Sequence[str],
+    *,
+    batch_size: int = 64,
+    max_length: int = 256,
+    normalize: bool = True,
+) -> torch.Tensor:
+    """One vector per text: the encoder's token vectors averaged over the real (unpadded) tokens.
+
+    Args:
+        encoder: a model whose output has ``last_hidden_state`` (``AutoModel``).
+        tokenizer: its tokenizer.
+        texts: the texts to embed.
+        batch_size: texts per forward pass.
+        max_length: longer texts are truncated.
+        normalize: scale each vector to length 1 (then a dot product is the cosine).
+
+    Returns:
+        A float32 CPU tensor of shape ``(len(texts), hidden_size)``.
+    """
+    encoder.eval()
+    chunks = []
+    for start in range(0, len(texts), batch_size):
+        batch = tokenizer(
+            list(texts[start : start + batch_size]),
+            return_tensors="pt",
+            padding=True,
+            truncation=True,
+            max_length=max_length,
+        ).to(encoder.device)
+        hidden = encoder(**batch).last_hidden_state
+        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(1) / mask.sum(1)
+        chunks.append(torch.nn.functional.normalize(pooled, dim=-1) if normalize else pooled)
+    return torch.cat(chunks).float().cpu()
+
+
+def head_module_names(model: PreTrainedModel) -> list[str]:
+    """The modules a sequence-classification model adds on top of its pretrained body.
+
+    DistilBERT: ``["pre_classifier", "classifier"]``; BERT and MiniLM: ``["classifier"]``
+    (their pooler belongs to the body). Only modules that hold parameters are listed.
+    """
+    body = model.base_model_prefix
+    if body not in dict(model.named_children()):
+        raise ValueError(
+            f"{type(model).__name__} has no {body!r} body with a head on top; load it with "
+            'task="sequence_classification".'
+        )
+    names = [
+        name for name, module in model.named_children() if name != body and next(module.parameters(), None) is not None
+    ]
+    if not names:
+        raise ValueError(f"{type(model).__name__} has no module with parameters outside its body {body!r}.")
+    return names
+
+
+def freeze_body(model: PreTrainedModel) -> int:
+    """Freeze every parameter of the pretrained body; the head stays trainable.
+
+    Returns:
+        The number of parameters left trainable (the head's).
+    """
+    for param in model.base_model.parameters():
+        param.requires_grad = False
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def weights_sha256(module: torch.nn.Module) -> str:
+    """A fingerprint of every parameter's name, shape, dtype and exact bytes.
+
+    Two modules have the same fingerprint only if their weights are bit-identical.
+    """
+    digest = hashlib.sha256()
+    for name, param in sorted(module.named_parameters(), key=lambda item: item[0]):
+        tensor = param.detach().cpu().contiguous()
+        digest.update(f"{name}|{tuple(tensor.shape)}|{tensor.dtype}|".encode())
+        digest.update(tensor.view(torch.uint8).numpy().tobytes() if tensor.numel() else b"")
+    return digest.hexdigest()
+
+
+def train_classifier(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    texts: Sequence[str],
+    label_ids: Sequence[int],
+    *,
+    max_length: int = 256,
+    **kwargs,
+) -> TrainResult:
+    """Train a sequence-classification model (plain or peft) with cross-entropy on ``label_ids``.
+
+    Only parameters with ``requires_grad`` change. Other arguments as
+    :func:`course_utils.train.run_trainer` (``output_dir``, ``max_steps``, ``learning_rate``, ...).
+    """
+    from datasets import Dataset
+
+    if not texts or len(texts) != len(label_ids):
+        raise ValueError(f"Need one label per text and some texts; got {len(texts)} texts, {len(label_ids)} labels.")
+    enc = dict(tokenizer(list(texts), truncation=True, max_length=max_length))
+    enc["labels"] = list(label_ids)
+    return run_trainer(model, tokenizer, Dataset.from_dict(enc), DataCollatorWithPadding(tokenizer), **kwargs)
+
+
+@torch.no_grad()
+def predict_classes(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    texts: Sequence[str],
+    *,
+    batch_size: int = 64,
+    max_length: int = 256,
+) -> list[int]:
+    """The most likely class id for each text."""
+    model.eval()
+    predictions: list[int] = []
+    for start in range(0, len(texts), batch_size):
+        batch = tokenizer(
+            list(texts[start : start + batch_size]),
+            return_tensors="pt",
+            padding=True,
+            truncation=True,
+            max_length=max_length,
+        ).to(model.device)
+        predictions += model(**batch).logits.argmax(-1).tolist()
+    return predictions

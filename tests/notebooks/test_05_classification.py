@@ -1,0 +1,74 @@
+"""Notebook 05 on the tiny profile: four ways to classify, all beating the majority, exact counts."""
+
+import json
+from pathlib import Path
+
+import pytest
+from sklearn.metrics import accuracy_score
+
+from course_utils.classify import weights_sha256
+from course_utils.data import load_course_dataset
+from course_utils.models import load_model_and_tokenizer
+from course_utils.profiles import tiny_parameters
+
+NAME = "05_classification"
+METHODS = ("features", "head_only", "full", "lora")
+
+
+def test_every_method_beats_the_majority_baseline(metrics):
+    majority = metrics["majority_baseline"]["accuracy"]
+    assert 0.4 < majority < 0.6  # the complaint set is balanced
+    for method in METHODS:
+        assert metrics[method]["accuracy"] >= majority + 0.15, method
+        assert metrics[method]["f1"] > metrics["majority_baseline"]["f1"], method
+        assert metrics[method]["train_seconds"] > 0 and metrics[method]["peak_memory"] >= 0
+    assert metrics["full"]["accuracy"] > metrics["head_only"]["accuracy"]
+    assert metrics["reading"]["every_method_beats_majority"] is True
+
+
+@pytest.fixture(scope="module")
+def pretrained():
+    """The encoder as the notebook loads it, straight from its files."""
+    model, _ = load_model_and_tokenizer(
+        tiny_parameters(NAME)["MODEL_NAME"], task="sequence_classification", num_labels=2
+    )
+    return model
+
+
+def test_trainable_counts_match_the_architecture(metrics, pretrained):
+    model, hidden, layers = pretrained, pretrained.config.hidden_size, pretrained.config.num_hidden_layers
+    head = hidden * 2 + 2  # classifier: Linear(hidden, 2)
+    lora = layers * 2 * 8 * (hidden + hidden) + head  # r=8 on query and value, plus the head
+    assert metrics["features"]["trainable_params"] == hidden + 1
+    assert metrics["head_only"]["trainable_params"] == head == 770
+    assert metrics["lora"]["trainable_params"] == lora == metrics["lora_trainable_by_hand"] == 74_498
+    assert metrics["full"]["trainable_params"] == sum(p.numel() for p in model.parameters()) == 22_713_986
+    assert metrics["head_only"]["trainable_params"] < metrics["lora"]["trainable_params"]
+    assert metrics["lora"]["trainable_params"] * 100 < metrics["full"]["trainable_params"]
+
+
+def test_head_only_training_left_the_pretrained_body_bit_identical(metrics, pretrained):
+    from_files = weights_sha256(pretrained.base_model)  # computed here, from the files on disk
+    body = metrics["head_only_body"]
+    assert body["sha256_before"] == body["sha256_after"] == from_files
+    assert body["unchanged"] is True and body["head_modules"] == ["classifier"]
+
+
+def test_scored_texts_were_never_trained_on_and_scores_recompute(metrics):
+    rows = [json.loads(line) for line in (Path(metrics["_output_dir"]) / "predictions.jsonl").open()]
+    train_texts = set(load_course_dataset("complaints")["train"]["text"])
+    assert len(rows) == metrics["n_test"] == 300
+    assert metrics["test_texts_in_train"] == 0
+    assert not any(row["text"] in train_texts for row in rows)
+    for method in METHODS:
+        recomputed = accuracy_score([r["label"] for r in rows], [r[method] for r in rows])
+        assert abs(recomputed - metrics[method]["accuracy"]) < 1e-12, method
+    assert sum(map(sum, metrics["confusion_matrix"])) == 300
+
+
+def test_outputs_are_saved(metrics):
+    out = Path(metrics["_output_dir"])
+    for name in ("results.png", "confusion_matrix.png", "head_only.pt", "lora_adapter/adapter_config.json"):
+        assert (out / name).is_file(), name
+    assert (out / "full_fine_tune" / "model.safetensors").is_file()
+    assert metrics["saved_bytes"]["lora"] * 50 < metrics["saved_bytes"]["full"]
