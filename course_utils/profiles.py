@@ -72,6 +72,22 @@ TINY_PROFILE: dict[str, dict[str, Any]] = {
         "LORA_LEARNING_RATE": 5e-3,
         "LORA_TARGET_MODULES": ["query", "value"],
     },
+    "06_instruction_tuning": {
+        "MODEL_NAME": "tiny:bloom",
+        "TASK_A_DATASET": "complaints",
+        "TASK_B_DATASET": "quotes",
+        "N_TRAIN": 1000,
+        "N_TEST": 120,
+        "SHOTS": [0, 1, 3],
+        "INSTRUCT_STEPS": 150,
+        "INSTRUCT_LEARNING_RATE": 1e-3,
+        "TASK_A_STEPS": 100,
+        "FULL_LEARNING_RATE": 3e-3,
+        "LORA_LEARNING_RATE": 3e-3,
+        "LORA_TARGET_MODULES": ["query_key_value"],
+        "BATCH_SIZE": 16,
+        "MAX_LENGTH": 96,
+    },
 }
 
 

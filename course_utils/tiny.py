@@ -40,6 +40,7 @@ from transformers import (
     T5ForConditionalGeneration,
 )
 
+from course_utils.chat import CHATML_TEMPLATE
 from course_utils.paths import cache_dir, data_dir
 
 KINDS = ("bloom", "t5", "minilm")
@@ -121,7 +122,10 @@ def train_tokenizer(kind: str, docs: list[str], vocab_size: int) -> PreTrainedTo
     else:
         names = {"unk_token": "<unk>", "bos_token": "<s>", "eos_token": "</s>", "pad_token": "<pad>"}
     padding_side = "left" if kind == "bloom" else "right"  # decoder-only models generate on the right
-    return PreTrainedTokenizerFast(tokenizer_object=tok, padding_side=padding_side, **names)
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, padding_side=padding_side, **names)
+    if kind == "bloom":  # a chat layout for notebook 06, as instruct models ship one
+        fast.chat_template = CHATML_TEMPLATE
+    return fast
 
 
 def build_config(spec: TinySpec, tokenizer: PreTrainedTokenizerFast) -> BloomConfig | T5Config:
@@ -261,6 +265,7 @@ def _spec_hash(spec: TinySpec) -> str:
         [
             dataclasses.asdict(spec),
             hashlib.sha256(corpus).hexdigest(),
+            CHATML_TEMPLATE,
             torch.__version__,
             transformers.__version__,
             tokenizers.__version__,

@@ -50,6 +50,12 @@ class TrainResult:
     losses: list[float] = field(default_factory=list)
     seconds: float = 0.0
 
+    @classmethod
+    def from_trainer(cls, trainer: Trainer, seconds: float) -> TrainResult:
+        """The losses a (HF or trl) trainer logged, and the training time."""
+        logged = [entry for entry in trainer.state.log_history if "loss" in entry]
+        return cls([e["step"] for e in logged], [float(e["loss"]) for e in logged], seconds)
+
     @property
     def loss_first(self) -> float:
         """The first logged loss."""
@@ -146,13 +152,8 @@ def run_trainer(
     start = time.perf_counter()
     with padding_side(tokenizer, "right"):
         trainer.train()
-    result = TrainResult(seconds=time.perf_counter() - start)
-    for entry in trainer.state.log_history:
-        if "loss" in entry:
-            result.steps.append(entry["step"])
-            result.losses.append(entry["loss"])
     model.eval()
-    return result
+    return TrainResult.from_trainer(trainer, time.perf_counter() - start)
 
 
 def train_causal_lm(

@@ -1,0 +1,67 @@
+"""Notebook 06 on the tiny profile: chat template in training = in evaluation, SFT learns, forgetting is real."""
+
+import hashlib
+from pathlib import Path
+
+from transformers import AutoTokenizer
+
+from course_utils.chat import CHATML_TEMPLATE
+from course_utils.profiles import tiny_parameters
+
+NAME = "06_instruction_tuning"
+METHODS = ("full_single", "lora_single", "multi_task")
+
+
+def test_the_chat_template_of_training_is_the_one_of_evaluation(metrics):
+    shas = metrics["chat_template_sha256"]
+    expected = hashlib.sha256(CHATML_TEMPLATE.encode()).hexdigest()  # what course_utils gives the tiny Bloom
+    assert shas["train"] == shas["eval"] == shas["section_3"] == expected
+    assert metrics["inference_prompt_is_prefix"] is True
+    assert metrics["chat_train_text"].startswith(metrics["chat_inference_prompt"])
+    assert metrics["chat_inference_prompt"].endswith("<|im_start|>assistant\n")
+    saved = AutoTokenizer.from_pretrained(Path(metrics["_output_dir"]) / "instruct_model")
+    assert saved.chat_template == CHATML_TEMPLATE  # the instruct model keeps its template
+
+
+def test_sft_learned_task_b_and_the_layout_matters(metrics):
+    assert metrics["loss_last"] < metrics["loss_first"] / 5
+    assert metrics["task_b_instruct"] >= metrics["task_b_base"] + 0.25
+    assert metrics["template_mismatch_drop"] >= 0.2
+    assert metrics["template_mismatch_drop"] == metrics["task_b_instruct"] - metrics["task_b_plain_format"]
+
+
+def test_few_shot_is_measured_and_costs_context(metrics):
+    shots = tiny_parameters(NAME)["SHOTS"]
+    table = metrics["few_shot"]
+    assert sorted(map(int, table)) == sorted(shots)
+    tokens = [table[str(k)]["prompt_tokens"] for k in sorted(shots)]
+    assert tokens == sorted(tokens) and tokens[-1] > 2 * tokens[0]
+    assert metrics["few_shot_score"] == table[str(max(shots))]["accuracy"]
+
+
+def test_forgetting_table_is_complete_and_from_this_run(metrics):
+    table = metrics["forgetting"]
+    assert set(table) == set(METHODS)
+    keys = {"task_a_before", "task_a_after", "task_b_before", "task_b_after"}
+    for name in METHODS:
+        row = table[name]
+        assert keys <= set(row) and all(0.0 <= row[k] <= 1.0 for k in keys), name
+        assert row["task_b_before"] == metrics["task_b_instruct"]  # each run starts from the saved instruct model
+        assert row["task_a_after"] >= row["task_a_before"] + 0.3, name  # task A improves under every method
+        assert metrics["task_b_drops"][name] == row["task_b_before"] - row["task_b_after"]
+    assert table["lora_single"]["trainable_params"] * 10 < table["full_single"]["trainable_params"]
+
+
+def test_full_single_task_forgets_more_than_multi_task(metrics):
+    drops = metrics["task_b_drops"]
+    assert drops["full_single"] >= drops["multi_task"] + 0.2
+    assert metrics["forgetting"]["multi_task"]["task_b_after"] >= 0.5 * metrics["task_b_instruct"]
+
+
+def test_everything_trained_is_saved(metrics):
+    out = Path(metrics["_output_dir"])
+    assert (out / "instruct_model" / "model.safetensors").is_file()
+    assert (out / "full_single" / "model.safetensors").is_file()
+    assert (out / "multi_task" / "model.safetensors").is_file()
+    assert (out / "lora_single" / "adapter_config.json").is_file()
+    assert (out / "forgetting.png").is_file() and (out / "sft_loss.png").is_file()
