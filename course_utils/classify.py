@@ -7,12 +7,21 @@ hold the plumbing they share; the choice of what to freeze stays in the notebook
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import torch
 from transformers import DataCollatorWithPadding, PreTrainedModel, PreTrainedTokenizerBase
 
 from course_utils.train import TrainResult, run_trainer
+
+
+def _tokenized_batches(
+    tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], batch_size: int, max_length: int, device: torch.device
+) -> Iterator[dict[str, torch.Tensor]]:
+    """Padded, truncated batches of ``texts`` on ``device``."""
+    for start in range(0, len(texts), batch_size):
+        chunk = list(texts[start : start + batch_size])
+        yield tokenizer(chunk, return_tensors="pt", padding=True, truncation=True, max_length=max_length).to(device)
 
 
 @torch.no_grad()
@@ -40,14 +49,7 @@ def mean_pooled(
     """
     encoder.eval()
     chunks = []
-    for start in range(0, len(texts), batch_size):
-        batch = tokenizer(
-            list(texts[start : start + batch_size]),
-            return_tensors="pt",
-            padding=True,
-            truncation=True,
-            max_length=max_length,
-        ).to(encoder.device)
+    for batch in _tokenized_batches(tokenizer, texts, batch_size, max_length, encoder.device):
         hidden = encoder(**batch).last_hidden_state
         mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * mask).sum(1) / mask.sum(1)
@@ -134,13 +136,6 @@ def predict_classes(
     """The most likely class id for each text."""
     model.eval()
     predictions: list[int] = []
-    for start in range(0, len(texts), batch_size):
-        batch = tokenizer(
-            list(texts[start : start + batch_size]),
-            return_tensors="pt",
-            padding=True,
-            truncation=True,
-            max_length=max_length,
-        ).to(model.device)
+    for batch in _tokenized_batches(tokenizer, texts, batch_size, max_length, model.device):
         predictions += model(**batch).logits.argmax(-1).tolist()
     return predictions

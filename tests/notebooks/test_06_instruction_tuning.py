@@ -37,6 +37,7 @@ def test_few_shot_is_measured_and_costs_context(metrics):
     tokens = [table[str(k)]["prompt_tokens"] for k in sorted(shots)]
     assert tokens == sorted(tokens) and tokens[-1] > 2 * tokens[0]
     assert metrics["few_shot_score"] == table[str(max(shots))]["accuracy"]
+    assert all(row["lenient_accuracy"] >= row["accuracy"] for row in table.values())
 
 
 def test_forgetting_table_is_complete_and_from_this_run(metrics):
