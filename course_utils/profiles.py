@@ -76,6 +76,7 @@ TINY_PROFILE: dict[str, dict[str, Any]] = {
         "MODEL_NAME": "tiny:bloom",
         "TASK_A_DATASET": "complaints",
         "TASK_B_DATASET": "quotes",
+        "INSTRUCTIONS_DATASET": "instructions",
         "N_TRAIN": 1000,
         "N_TEST": 120,
         "SHOTS": [0, 1, 3],

@@ -30,6 +30,12 @@ def test_sft_learned_task_b_and_the_layout_matters(metrics):
     assert metrics["template_mismatch_drop"] == metrics["task_b_instruct"] - metrics["task_b_plain_format"]
 
 
+def test_the_instruction_set_is_shown_in_every_layout(metrics):
+    layouts = metrics["instruction_layouts"]
+    assert set(layouts) == {"instruction", "question", "task"}
+    assert layouts["question"].startswith("Question: ") and layouts["instruction"].startswith("### Instruction:")
+
+
 def test_few_shot_is_measured_and_costs_context(metrics):
     shots = tiny_parameters(NAME)["SHOTS"]
     table = metrics["few_shot"]
