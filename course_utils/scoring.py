@@ -57,8 +57,8 @@ def _score_batch(model, tokenizer, prompts: list[str], completions: list[str]) -
         batch = batch.to(device)
         labels = batch["input_ids"].clone()
         labels[batch["attention_mask"] == 0] = -100
-        for row, prompt in enumerate(prompts):
-            labels[row, : len(tokenizer(prompt)["input_ids"])] = -100
+        for row, prompt_ids in enumerate(tokenizer(prompts)["input_ids"]):
+            labels[row, : len(prompt_ids)] = -100
         logits = model(**batch).logits[:, -labels.shape[1] :]  # drop prompt-tuning's virtual tokens
         logits, targets = logits[:, :-1], labels[:, 1:]  # position t predicts token t + 1
     logprobs = torch.log_softmax(logits.float(), dim=-1)
