@@ -9,14 +9,13 @@ ChatML layout below when it is built (SmolLM2 and many other models use it too).
 from __future__ import annotations
 
 import re
-import time
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
-from transformers import PreTrainedModel, PreTrainedTokenizerBase, PrinterCallback
+if TYPE_CHECKING:  # the trainer stack loads only when run_sft runs: course_utils.tiny imports the template
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from course_utils.train import TrainResult
+    from course_utils.train import TrainResult
 
 # ChatML: <|im_start|>role\ncontent<|im_end|>\n for every message; a generation prompt opens
 # the assistant's turn.
@@ -90,25 +89,17 @@ def run_sft(
     """
     from trl import SFTConfig, SFTTrainer
 
+    from course_utils.train import course_training_args, train_and_record
+
     with warnings.catch_warnings():  # trl's own default uses a name transformers 5 calls deprecated
         warnings.filterwarnings("ignore", message="`gradient_checkpointing` is deprecated", category=FutureWarning)
         config = SFTConfig(
-            output_dir=str(output_dir),
-            max_steps=max_steps,
-            learning_rate=learning_rate,
-            per_device_train_batch_size=batch_size,
+            **course_training_args(output_dir, max_steps, learning_rate, batch_size, seed),
             max_length=max_length,
             packing=packing,
-            logging_steps=max(1, max_steps // 50),
-            save_strategy="no",
-            report_to="none",
-            seed=seed,
-            data_seed=seed,
-            use_cpu=not torch.cuda.is_available(),
             bf16=False,  # fp32: the T4 has no bf16, and small models train fine in fp32
             fp16=False,
             gradient_checkpointing=False,  # trl turns it on by default; small models do not need it
-            disable_tqdm=True,
             **sft_args,
         )
     trainer = SFTTrainer(
@@ -119,8 +110,4 @@ def run_sft(
             f"No example left to train on: every completion starts beyond max_length={max_length} tokens; "
             "raise max_length."
         )
-    trainer.remove_callback(PrinterCallback)
-    start = time.perf_counter()
-    trainer.train()
-    trainer.model.eval()
-    return trainer.model, TrainResult.from_trainer(trainer, time.perf_counter() - start)
+    return trainer.model, train_and_record(trainer)

@@ -102,6 +102,46 @@ def seq2seq_dataset(
     return Dataset.from_dict(enc)
 
 
+def course_training_args(
+    output_dir: str | Path,
+    max_steps: int,
+    learning_rate: float,
+    batch_size: int,
+    seed: int,
+    logging_steps: int | None = None,
+) -> dict:
+    """The settings every course run shares, for HF ``TrainingArguments`` and trl's ``SFTConfig`` alike.
+
+    No checkpoints, no reporting services, the same seed for initialisation and data order, the
+    CPU when there is no GPU, and a loss logged about 50 times (unless ``logging_steps`` says).
+    """
+    return {
+        "output_dir": str(output_dir),
+        "max_steps": max_steps,
+        "learning_rate": learning_rate,
+        "per_device_train_batch_size": batch_size,
+        "logging_steps": logging_steps or max(1, max_steps // 50),
+        "save_strategy": "no",
+        "report_to": "none",
+        "seed": seed,
+        "data_seed": seed,
+        "use_cpu": not torch.cuda.is_available(),
+        "disable_tqdm": True,
+    }
+
+
+def train_and_record(trainer: Trainer) -> TrainResult:
+    """Train, leave the model in eval mode, and read the logged losses back.
+
+    The loss printout is switched off: the notebooks plot the losses instead.
+    """
+    trainer.remove_callback(PrinterCallback)
+    start = time.perf_counter()
+    trainer.train()
+    trainer.model.eval()
+    return TrainResult.from_trainer(trainer, time.perf_counter() - start)
+
+
 def run_trainer(
     model: PreTrainedModel,
     tokenizer: PreTrainedTokenizerBase,
@@ -132,28 +172,13 @@ def run_trainer(
         **training_args: more ``TrainingArguments`` (e.g. ``gradient_checkpointing=True``).
     """
     args = TrainingArguments(
-        output_dir=str(output_dir),
-        max_steps=max_steps,
-        learning_rate=learning_rate,
-        per_device_train_batch_size=batch_size,
-        logging_steps=logging_steps or max(1, max_steps // 50),
-        save_strategy="no",
-        report_to="none",
-        seed=seed,
-        data_seed=seed,
-        use_cpu=not torch.cuda.is_available(),
-        disable_tqdm=True,
-        **training_args,
+        **course_training_args(output_dir, max_steps, learning_rate, batch_size, seed, logging_steps), **training_args
     )
     trainer = Trainer(model=model, args=args, train_dataset=dataset, data_collator=collator, processing_class=tokenizer)
-    trainer.remove_callback(PrinterCallback)  # the notebook plots the losses instead of printing them
     # Pad on the right while training: left padding (right for generation) leaves whole rows of
     # the attention masked, and on small models that made LoRA training diverge.
-    start = time.perf_counter()
     with padding_side(tokenizer, "right"):
-        trainer.train()
-    model.eval()
-    return TrainResult.from_trainer(trainer, time.perf_counter() - start)
+        return train_and_record(trainer)
 
 
 def train_causal_lm(
