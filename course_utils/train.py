@@ -227,15 +227,26 @@ def generate(
     prompts: Sequence[str],
     *,
     max_new_tokens: int = 40,
+    batch_size: int | None = None,
 ) -> list[str]:
-    """Greedy, batched generation; returns only the new text of each prompt."""
+    """Greedy, batched generation; returns only the new text of each prompt.
+
+    Args:
+        batch_size: prompts per ``model.generate`` call (default: all of them in one).
+    """
     model.eval()
-    with padding_side(tokenizer, "right" if model.config.is_encoder_decoder else "left"):
-        batch = tokenizer(list(prompts), return_tensors="pt", padding=True).to(model.device)
-    out = model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=tokenizer.pad_token_id)
-    if not model.config.is_encoder_decoder:
-        out = out[:, batch["input_ids"].shape[1] :]
-    return [text.strip() for text in tokenizer.batch_decode(out, skip_special_tokens=True)]
+    size = batch_size or max(1, len(prompts))
+    texts: list[str] = []
+    for start in range(0, len(prompts), size):
+        with padding_side(tokenizer, "right" if model.config.is_encoder_decoder else "left"):
+            batch = tokenizer(list(prompts[start : start + size]), return_tensors="pt", padding=True).to(model.device)
+        out = model.generate(
+            **batch, max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=tokenizer.pad_token_id
+        )
+        if not model.config.is_encoder_decoder:
+            out = out[:, batch["input_ids"].shape[1] :]
+        texts += [text.strip() for text in tokenizer.batch_decode(out, skip_special_tokens=True)]
+    return texts
 
 
 @torch.no_grad()

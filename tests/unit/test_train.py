@@ -38,6 +38,7 @@ def test_generate_returns_only_the_continuation_for_both_architectures():
     assert len(out) == 2 and not any(o.startswith(p) for o, p in zip(out, prompts, strict=True))
     single = generate(bloom, tok, prompts[:1], max_new_tokens=8)
     assert single[0] == out[0]  # left padding in a batch changes nothing
+    assert generate(bloom, tok, prompts, max_new_tokens=8, batch_size=1) == out  # so neither does batching
     t5, t5_tok = load_model_and_tokenizer(tiny_model_path("t5"), task="seq2seq")
     assert all(isinstance(o, str) for o in generate(t5, t5_tok, prompts, max_new_tokens=8))
     logits = logits_of(bloom, tok, prompts)
