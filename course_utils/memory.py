@@ -178,7 +178,7 @@ class MemoryEstimate:
         return self.weights_bytes + self.optimizer_bytes + max(backward, step)
 
     def fits(self, budget_bytes: float) -> bool:
-        """Whether the predicted peak fits in ``budget_bytes`` (e.g. 16 * 2**30 for a T4)."""
+        """Whether the predicted peak fits in ``budget_bytes`` (e.g. 15.3e9, what a T4 leaves free)."""
         return self.total_bytes <= budget_bytes
 
     def as_dict(self) -> dict:

@@ -99,11 +99,38 @@ def check_model_available(name_or_path: str | os.PathLike, task: str = "causal_l
     )
 
 
+def native_bf16() -> bool:
+    """True on a CUDA GPU with bfloat16 in hardware: compute capability 8.0 (Ampere) or later.
+
+    ``torch.cuda.is_bf16_supported()`` also says True on older GPUs such as the T4
+    (capability 7.5), where bfloat16 runs through slow emulation; the capability is what
+    tells real support apart.
+    """
+    return torch.cuda.is_available() and tuple(torch.cuda.get_device_capability()) >= (8, 0)
+
+
 def compute_dtype() -> torch.dtype:
-    """The dtype for 4-bit matmuls: bf16 where supported, fp16 on older GPUs, else fp32."""
+    """The dtype for 4-bit matmuls: bf16 on GPUs with native support, fp16 on older GPUs (a T4), else fp32."""
     if torch.cuda.is_available():
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        return torch.bfloat16 if native_bf16() else torch.float16
     return torch.float32
+
+
+# A T4 reports 15,095 MiB (14.7 GiB, about 15.8e9 bytes): the real profile needs at least 14 GiB.
+REAL_PROFILE_MIN_GPU_BYTES = 14 * 2**30
+
+
+def recommend_profile(gpu_total_bytes: int | None, hub_ok: bool) -> str:
+    """Which profile of the course this machine should run: "real" or "tiny".
+
+    Args:
+        gpu_total_bytes: total memory of the CUDA GPU in bytes (None without one), as
+            reported by ``torch.cuda.get_device_properties(0).total_memory``; compared
+            unrounded with :data:`REAL_PROFILE_MIN_GPU_BYTES` (14 GiB, which a T4 passes).
+        hub_ok: the real models can be had (the Hub is reachable, or they are cached).
+    """
+    enough_memory = gpu_total_bytes is not None and gpu_total_bytes >= REAL_PROFILE_MIN_GPU_BYTES
+    return "real" if enough_memory and hub_ok else "tiny"
 
 
 def quantization_config(quantization: str | None) -> Any:

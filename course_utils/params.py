@@ -7,6 +7,7 @@ and its parameters (and a peft config's added ones) can be counted exactly.
 
 from __future__ import annotations
 
+import copy
 import os
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,9 @@ def model_on_meta(config_or_path: PretrainedConfig | str | os.PathLike, peft_con
 
     Args:
         config_or_path: a config, a config.json, or a folder with one.
-        peft_config: optional peft config (LoRA, prompt tuning, ...) applied on top.
+        peft_config: optional peft config (LoRA, prompt tuning, ...) applied on top. A copy
+            is used: ``get_peft_model`` writes into the config it is given (the base
+            model's name, for one), and the caller's config must stay as it was.
     """
     config = load_config(config_or_path)
     architecture = (config.architectures or [None])[0]
@@ -43,6 +46,10 @@ def model_on_meta(config_or_path: PretrainedConfig | str | os.PathLike, peft_con
         if peft_config is not None:
             from peft import get_peft_model
 
+            peft_config = copy.deepcopy(peft_config)
+            # The copy names no base: get_peft_model then records the meta model's folder
+            # without warning that it replaced the name a real model had written there.
+            peft_config.base_model_name_or_path = None
             model = get_peft_model(model, peft_config)
     return model
 

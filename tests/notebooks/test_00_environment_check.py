@@ -7,7 +7,7 @@ import torch
 import transformers
 from bitsandbytes.nn import Linear4bit
 
-from course_utils.models import load_model_and_tokenizer
+from course_utils.models import load_model_and_tokenizer, native_bf16, recommend_profile
 from course_utils.tiny import tiny_model_path
 
 NAME = "00_environment_check"
@@ -18,6 +18,11 @@ def test_versions_and_hardware_are_the_ones_running(metrics):
     assert metrics["versions"]["transformers"] == transformers.__version__
     assert metrics["hardware"]["device"] == ("cuda" if torch.cuda.is_available() else "cpu")
     assert metrics["hub_reachable"] is False  # the tests run offline
+    assert metrics["hardware"]["bf16_supported"] is native_bf16()  # hardware bfloat16 only, not emulation
+    if torch.cuda.is_available():
+        assert metrics["hardware"]["gpu_total_bytes"] == torch.cuda.get_device_properties(0).total_memory
+    else:
+        assert metrics["hardware"]["gpu_total_bytes"] is None and metrics["hardware"]["bf16_supported"] is False
 
 
 def test_model_counts_and_footprint_are_exact(metrics):
@@ -39,5 +44,6 @@ def test_four_bit_loading_works_and_quantizes_every_linear_but_the_head(metrics)
 def test_generation_continues_the_prompt_and_profile_is_tiny_offline(metrics):
     assert metrics["generation"].startswith("I want you to act as a")
     assert len(metrics["generation"]) > len("I want you to act as a") + 10
-    assert metrics["recommended_profile"] == ("real" if torch.cuda.is_available() else "tiny")
+    # Offline with a local tiny model, the real models are out of reach, whatever the GPU.
+    assert metrics["recommended_profile"] == recommend_profile(metrics["hardware"]["gpu_total_bytes"], False) == "tiny"
     assert (Path(metrics["_output_dir"]) / f"{NAME}.ipynb").is_file()

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 
 from course_utils.memory import nf4_bytes_per_param
 from course_utils.tiny import tiny_model_path
@@ -45,13 +46,32 @@ def test_adapter_saved_and_reloaded_exactly(metrics):
     assert (Path(metrics["_output_dir"]) / "qlora_adapter" / "adapter_model.safetensors").is_file()
     assert 0 < metrics["adapter_bytes"] < metrics["footprint_4bit"]
     assert metrics["reload_max_abs_diff"] < 1e-5 and metrics["reload_same_generations"] is True
+    dtypes = metrics["reload_dtypes"]  # like is compared with like: both prepared for k-bit training
+    assert dtypes["trained"] == dtypes["reloaded"] == ["float32"]
+
+
+def test_adapter_holds_only_lora_and_names_the_model_it_was_trained_on(metrics):
+    layers = json.loads((tiny_model_path("bloom") / "config.json").read_text())["n_layer"]
+    assert metrics["adapter_tensors"] == 2 * layers  # lora_A and lora_B of each query_key_value
+    assert metrics["adapter_non_lora_tensors"] == 0  # no embeddings
+    assert metrics["adapter_base_model"] == str(tiny_model_path("bloom"))  # not data/configs/bloom-7b1
+
+
+def test_budget_is_the_free_gpu_memory_or_a_t4s_usable_memory(metrics):
+    budget = metrics["budget"]
+    if torch.cuda.is_available():
+        assert budget["source"] == "cuda_free_memory" and 0 < budget["bytes"] <= torch.cuda.mem_get_info()[1]
+    else:
+        assert budget == {"bytes": 15_300_000_000, "source": "BUDGET_GB"}
+    for estimate in metrics["real_model_estimates"].values():
+        assert estimate["fits_budget"] is (estimate["total_bytes"] <= budget["bytes"])
 
 
 def test_real_bloom_7b_figures(metrics):
     assert metrics["real_model_trainable_params"] == 30 * 16 * (4096 + 3 * 4096)  # r=16 on query_key_value
     assert metrics["real_model_params"] == 7_069_016_064
     estimates = metrics["real_model_estimates"]
-    assert estimates["full"]["fits_budget"] is False and estimates["qlora"]["fits_budget"] is True
+    assert estimates["qlora"]["total_bytes"] <= 15.3e9 < estimates["full"]["total_bytes"]  # QLoRA fits a T4
     assert estimates["qlora"]["total_bytes"] < estimates["lora"]["total_bytes"] < estimates["full"]["total_bytes"]
 
 

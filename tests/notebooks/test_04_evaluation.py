@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from course_utils.data import load_course_dataset
 from course_utils.paths import repo_root
 from course_utils.profiles import tiny_parameters
 from course_utils.runner import execute_notebook
@@ -49,6 +50,12 @@ def test_multiple_choice_is_above_chance(metrics):
     assert metrics["multiple_choice_accuracy"] >= metrics["multiple_choice_chance"] + 0.15
 
 
+def test_multiple_choice_covers_every_subject(metrics):
+    subjects = load_course_dataset("multiple_choice")["test"]["subject"]
+    assert metrics["n_mc_subjects"] == metrics["n_mc_subjects_in_split"] == len(set(subjects)) == 4
+    assert sum(metrics["mc_subject_counts"].values()) == metrics["n_mc"]
+
+
 def test_two_runs_give_identical_scores(tmp_path):
     small = {**tiny_parameters(NAME), "MAX_STEPS": 15, "N_TEST": 24, "N_MC": 12}
     path = repo_root() / "notebooks" / f"{NAME}.ipynb"
@@ -58,3 +65,6 @@ def test_two_runs_give_identical_scores(tmp_path):
         for key in ("rouge1", "rouge2", "rougeL", "rougeLsum", "bleu", "trainable_params"):
             assert first["results"][name][key] == second["results"][name][key], (name, key)
     assert first["multiple_choice_accuracy"] == second["multiple_choice_accuracy"]
+    # 12 questions: the split's first 12 rows are all geography; dealt round-robin, 3 per subject.
+    assert first["mc_subject_counts"] == second["mc_subject_counts"]
+    assert first["n_mc_subjects"] == 4 and set(first["mc_subject_counts"].values()) == {3}

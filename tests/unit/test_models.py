@@ -115,3 +115,29 @@ def test_without_the_fix_the_cpu_trap_bites():
 def test_disable_repacking_counts_layers_and_is_harmless_on_plain_models():
     plain, _ = load_model_and_tokenizer(tiny_model_path("bloom"))
     assert disable_cpu_4bit_repacking(plain) == 0
+
+
+@pytest.mark.parametrize(
+    ("cuda", "capability", "expected"),
+    [
+        (True, (7, 5), torch.float16),
+        (True, (8, 0), torch.bfloat16),
+        (True, (9, 0), torch.bfloat16),
+        (False, None, torch.float32),
+    ],
+)
+def test_compute_dtype_wants_native_bfloat16(monkeypatch, cuda, capability, expected):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: capability)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)  # what a T4 says: emulation counts
+    assert models.compute_dtype() == expected
+    assert models.native_bf16() is (expected == torch.bfloat16)
+
+
+def test_a_t4_is_recommended_the_real_profile():
+    t4_bytes = 15_095 * 2**20  # what a Colab T4 reports: 14.74 GiB, about 15.83e9 bytes
+    assert round(t4_bytes / 2**30, 1) == 14.7 and t4_bytes > 15.8e9
+    assert models.recommend_profile(t4_bytes, hub_ok=True) == "real"
+    assert models.recommend_profile(t4_bytes, hub_ok=False) == "tiny"  # no models to run
+    assert models.recommend_profile(12 * 2**30, hub_ok=True) == "tiny"  # a 12 GB GPU is too small
+    assert models.recommend_profile(None, hub_ok=True) == "tiny"  # no GPU

@@ -1,5 +1,8 @@
 """Parameter counts: exact figures for real architectures (meta device) and tiny models."""
 
+import copy
+import warnings
+
 import torch
 from peft import LoraConfig, PromptTuningConfig, TaskType
 
@@ -60,3 +63,18 @@ def test_four_bit_model_counts_values_not_bytes():
     assert count_params(q4)[1] == count_params(fp32)[1]
     assert any(type(p).__name__ == "Params4bit" for p in q4.parameters())
     assert torch.float32 in {p.dtype for p in fp32.parameters()}
+
+
+def test_counting_leaves_the_peft_config_as_it_was():
+    lora = LoraConfig(r=4, target_modules=["query_key_value"], task_type=TaskType.CAUSAL_LM)
+    prompt = PromptTuningConfig(task_type=TaskType.CAUSAL_LM, num_virtual_tokens=8)
+    trained = LoraConfig(r=4, target_modules=["query_key_value"], task_type=TaskType.CAUSAL_LM)
+    trained.base_model_name_or_path = "bigscience/bloom-7b1"  # as get_peft_model leaves it on a real model
+    for config in (lora, prompt, trained):
+        before = copy.deepcopy(config.to_dict())
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            count_params(real_config_path("bigscience/bloom-7b1"), config)
+        assert config.to_dict() == before, type(config).__name__
+        assert not [w for w in caught if "base_model_name_or_path" in str(w.message)]  # no "renamed" warning
+    assert lora.base_model_name_or_path is None  # get_peft_model would have written the meta model's folder
