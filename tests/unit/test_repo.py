@@ -1,4 +1,7 @@
-"""Project rules that keep the course runnable: pins in one place, clean notebooks, a profile for each."""
+"""Project rules that keep the course runnable: pins in one place, clean notebooks, a profile for each.
+
+The Colab setup cells and badges are checked in test_colab.py.
+"""
 
 import json
 import re
@@ -6,33 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from course_utils.colab import requirement_pins
 from course_utils.paths import repo_root
 from course_utils.profiles import TINY_PROFILE
 from course_utils.runner import notebook_paths
 
 ROOT = repo_root()
-COLAB_PACKAGES = {
-    "transformers",
-    "peft",
-    "trl",
-    "bitsandbytes",
-    "accelerate",
-    "datasets",
-    "evaluate",
-    "rouge_score",
-    "sacrebleu",
-}
 NOTEBOOKS = notebook_paths()
-
-
-def requirement_pins() -> dict[str, str]:
-    pins = {}
-    for line in (ROOT / "requirements.txt").read_text().splitlines():
-        line = line.split("#")[0].strip()
-        if line:
-            name, version = line.split("==")
-            pins[name.lower()] = version
-    return pins
 
 
 def cells(path: Path) -> list[dict]:
@@ -80,30 +63,6 @@ def tagged_cell(cell: dict, tag: str) -> bool:
 def is_check_pair(before: dict, cell: dict) -> bool:
     """An exercise's answer cell is followed directly by its check cell."""
     return before["cell_type"] == "code" and "check(" in "".join(cell["source"])
-
-
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_colab_setup_cell_pins_agree_with_requirements(path):
-    (setup,) = tagged(path, "colab-setup")
-    source = "".join(setup["source"])
-    assert 'if "google.colab" in sys.modules:' in source and "keep-torch" in source
-    found = dict(re.findall(r'"([A-Za-z0-9_.\-]+)==([0-9][^"]*)"', source))
-    assert set(found) == COLAB_PACKAGES
-    pins = requirement_pins()
-    assert {name: pins[name.lower()] for name in found} == found
-    assert "torch==" not in re.sub(r"torch==\{", "", source)  # never pins (so never replaces) Colab's torch
-
-
-def test_every_notebook_points_at_the_same_repository():
-    slugs = set()
-    for path in NOTEBOOKS:
-        first = "".join(cells(path)[0]["source"])
-        (setup,) = tagged(path, "colab-setup")
-        badge = re.search(r"colab.research.google.com/github/([^/]+/[^/]+)/blob/main/", first).group(1)
-        clone = re.search(r'REPO_URL = "https://github.com/([^"]+)"', "".join(setup["source"])).group(1)
-        slugs |= {badge, clone}
-    assert len(slugs) == 1, slugs
-    assert slugs.pop() in (ROOT / "README.md").read_text()
 
 
 def test_readme_gives_the_two_commands_and_ci_runs_the_test_one():
