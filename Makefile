@@ -11,7 +11,7 @@ export HF_DATASETS_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 export HF_HUB_DISABLE_PROGRESS_BARS ?= 1
 
-.PHONY: setup course test test-unit test-notebooks bench bench-quick lint format clean
+.PHONY: setup course rehearse test test-unit test-notebooks test-rehearsal bench bench-quick lint format clean
 
 setup: $(STAMP)  ## .venv with torch first (held by a constraint), the pins, course_utils, a kernel
 
@@ -29,6 +29,9 @@ $(STAMP): requirements.txt pyproject.toml
 course: setup  ## every notebook, in order, on the tiny profile -> outputs/course/
 	$(PY) -m course_utils.runner
 
+rehearse: setup  ## every notebook on its Colab defaults: random-weight real architectures, stand-in datasets -> outputs/rehearsal/
+	$(PY) -m course_utils.runner --profile rehearsal
+
 test: setup  ## lint, unit tests, then every notebook executed and its metrics asserted
 	$(PY) -m ruff check .
 	$(PY) -m pytest
@@ -45,6 +48,9 @@ test-unit: setup
 
 test-notebooks: setup
 	$(PY) -m pytest tests/notebooks
+
+test-rehearsal: setup
+	$(PY) -m pytest tests/rehearsal
 
 lint: setup
 	$(PY) -m ruff check .

@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-REAL_CONFIGS = {
+REAL_CONFIGS = {  # the real models' config.json files, kept in data/configs/<folder>
     "bigscience/bloomz-560m": "bloomz-560m",
     "bigscience/bloom-7b1": "bloom-7b1",
     "google/flan-t5-base": "flan-t5-base",
+    "distilbert-base-uncased": "distilbert-base-uncased",
+    "HuggingFaceTB/SmolLM2-135M-Instruct": "smollm2-135m-instruct",
+    "sentence-transformers/all-MiniLM-L6-v2": "all-minilm-l6-v2",
 }
 
 

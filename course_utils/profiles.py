@@ -1,10 +1,15 @@
-"""The tiny profile: per-notebook parameter overrides, in one place.
+"""The profiles: per-notebook parameter overrides, in one place.
 
 The notebooks' ``parameters`` cells hold the real defaults (Hub models and datasets, for
-Colab). Offline, the runner and the tests inject these overrides with papermill. Only
-parameters change: the code path is the same. A value "tiny:<kind>" stands for the
-folder of an embedded model and is resolved (built on first use) by
-:func:`tiny_parameters`.
+Colab). Offline, the runner and the tests inject overrides with papermill. Only parameters
+change: the code path is the same.
+
+- ``tiny``: the embedded tiny models and the course's own data. A value "tiny:<kind>"
+  stands for the folder of an embedded model and is resolved (built on first use) by
+  :func:`tiny_parameters`.
+- ``rehearsal``: the Colab defaults kept (the same Hub ids for models and datasets, served
+  offline by ``course_utils.rehearsal``); only step, example and length counts are cut, so
+  every notebook runs at the real architectures' shapes in a minute or two on a CPU.
 """
 
 from __future__ import annotations
@@ -92,6 +97,61 @@ TINY_PROFILE: dict[str, dict[str, Any]] = {
 }
 
 
+# Colab defaults, with only the counts cut: steps, examples, batch sizes, sequence lengths.
+REHEARSAL_PROFILE: dict[str, dict[str, Any]] = {
+    "00_environment_check": {},
+    "01_prompt_tuning": {
+        "GENERATION_STEPS": 2,
+        "CLASSIFY_STEPS": 2,
+        "BATCH_SIZE": 2,
+        "MAX_LENGTH": 48,
+        "FEW_SHOT_K": 2,
+        "N_PROMPTING_EVAL": 4,
+    },
+    "02_lora_bloom": {
+        "MAX_STEPS": 2,
+        "SECOND_STEPS": 2,
+        "BATCH_SIZE": 2,
+        "MAX_LENGTH": 48,
+        "SWEEP_RANKS": [1, 2],
+        "SWEEP_STEPS": 1,
+        "N_PROMPTS": 2,
+    },
+    "03_qlora_bloom_7b": {
+        "MAX_STEPS": 2,
+        "BATCH_SIZE": 1,
+        "MAX_LENGTH": 32,
+        "N_PROMPTS": 1,
+    },
+    "04_evaluation": {
+        "MAX_STEPS": 2,
+        "BATCH_SIZE": 2,
+        "MAX_SOURCE_LENGTH": 64,
+        "MAX_NEW_TOKENS": 8,
+        "N_TEST": 4,
+        "N_MC": 8,
+    },
+    "05_classification": {
+        "N_TRAIN": 16,
+        "N_TEST": 16,
+        "MAX_LENGTH": 32,
+        "EPOCHS": 1,
+        "BATCH_SIZE": 8,
+    },
+    "06_instruction_tuning": {
+        "N_TRAIN": 16,
+        "N_TEST": 8,
+        "SHOTS": [0, 1],
+        "INSTRUCT_STEPS": 2,
+        "TASK_A_STEPS": 2,
+        "BATCH_SIZE": 2,
+        "MAX_LENGTH": 160,
+        "MAX_NEW_TOKENS": 4,
+    },
+}
+PROFILES = ("tiny", "rehearsal")
+
+
 def tiny_parameters(notebook: str) -> dict[str, Any]:
     """The overrides for one notebook (by file stem), with "tiny:<kind>" turned into paths."""
     if notebook not in TINY_PROFILE:
@@ -102,3 +162,19 @@ def tiny_parameters(notebook: str) -> dict[str, Any]:
             value = str(tiny_model_path(value.removeprefix("tiny:")))
         resolved[key] = value
     return resolved
+
+
+def rehearsal_parameters(notebook: str) -> dict[str, Any]:
+    """The rehearsal's overrides for one notebook: counts only, the Hub ids stay."""
+    if notebook not in REHEARSAL_PROFILE:
+        raise KeyError(f"No rehearsal profile for notebook {notebook!r}; add it to course_utils/profiles.py.")
+    return dict(REHEARSAL_PROFILE[notebook])
+
+
+def profile_parameters(notebook: str, profile: str = "tiny") -> dict[str, Any]:
+    """The overrides of ``profile`` ("tiny" or "rehearsal") for one notebook."""
+    if profile == "tiny":
+        return tiny_parameters(notebook)
+    if profile == "rehearsal":
+        return rehearsal_parameters(notebook)
+    raise ValueError(f"profile={profile!r}: use one of {PROFILES}.")

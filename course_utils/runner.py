@@ -1,25 +1,29 @@
-"""Run the course's notebooks headlessly with papermill, on the tiny profile.
+"""Run the course's notebooks headlessly with papermill, on the tiny profile or the rehearsal.
 
-    python -m course_utils.runner                 # every notebook, in order
-    python -m course_utils.runner --only 00       # the notebooks whose name starts with 00
+    python -m course_utils.runner                        # every notebook, in order, tiny profile
+    python -m course_utils.runner --only 00              # the notebooks whose name starts with 00
+    python -m course_utils.runner --profile rehearsal    # Colab defaults on random-weight real shapes
 
-Each notebook gets its tiny-profile parameters and its own ``OUTPUT_DIR``; the executed
-copy is saved next to its outputs, and ``summary.json`` lists every notebook with its
-status, seconds and the ``metrics.json`` it wrote. Exits non-zero if any notebook failed.
+Each notebook gets its profile's parameters and its own ``OUTPUT_DIR``; the executed copy
+is saved next to its outputs, and ``summary.json`` lists every notebook with its status,
+seconds, peak memory of its kernel and the ``metrics.json`` it wrote. Exits non-zero if
+any notebook failed.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from course_utils.paths import repo_root
-from course_utils.profiles import tiny_parameters
+from course_utils.profiles import PROFILES, profile_parameters
 
 KERNEL_NAME = "course-llm"  # installed into the venv by `make setup`
 
@@ -69,16 +73,73 @@ def _first_line(err: BaseException) -> str:
     return f"{name}: {text.strip().splitlines()[0] if text.strip() else ''}"[:200]
 
 
-def run_course(out_dir: Path, only: str | None = None) -> list[dict[str, Any]]:
-    """Run the notebooks in order, printing progress; return the summary entries."""
+class KernelPeak:
+    """Context manager: the peak resident memory of this process's children (the kernel), sampled."""
+
+    def __init__(self, interval_s: float = 0.2) -> None:
+        self.interval_s, self.peak_bytes = interval_s, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        import psutil
+
+        me = psutil.Process()
+        while not self._stop.is_set():
+            total = 0
+            for child in me.children(recursive=True):
+                try:
+                    total += child.memory_info().rss
+                except psutil.Error:  # the child ended between listing and reading
+                    pass
+            self.peak_bytes = max(self.peak_bytes, total)
+            self._stop.wait(self.interval_s)
+
+    def __enter__(self) -> KernelPeak:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def profile_environment(profile: str) -> dict[str, str]:
+    """Environment variables the kernels need for ``profile`` (built on first use)."""
+    if profile != "rehearsal":
+        print("Preparing the embedded tiny models (built once, then cached) ...", flush=True)
+        return {}
+    from course_utils.rehearsal import rehearsal_environment
+
+    print("Preparing the rehearsal's stand-in models and datasets (built once, then cached) ...", flush=True)
+    return rehearsal_environment()
+
+
+@contextlib.contextmanager
+def environment(variables: dict[str, str]):
+    """Set environment variables inside the block (the kernels inherit them), then restore them."""
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def run_course(out_dir: Path, only: str | None = None, profile: str = "tiny") -> list[dict[str, Any]]:
+    """Run the notebooks in order on ``profile``, printing progress; return the summary entries."""
     paths = [p for p in notebook_paths() if only is None or p.stem.startswith(only)]
     if not paths:
         raise SystemExit(f"No notebook matches {only!r} in {repo_root() / 'notebooks'}.")
-    print("Preparing the embedded tiny models (built once, then cached) ...", flush=True)
+    env = profile_environment(profile)
     params: dict[str, Any] = {}
     for path in paths:
         try:
-            params[path.stem] = tiny_parameters(path.stem)
+            params[path.stem] = profile_parameters(path.stem, profile)
         except Exception as err:
             params[path.stem] = err
     summary = []
@@ -86,27 +147,31 @@ def run_course(out_dir: Path, only: str | None = None) -> list[dict[str, Any]]:
         print(f"[{i}/{len(paths)}] {path.stem} ...", flush=True)
         start = time.perf_counter()
         entry: dict[str, Any] = {"name": path.stem}
+        peak = KernelPeak()
         try:
             if isinstance(params[path.stem], Exception):
                 raise params[path.stem]
-            entry["metrics"] = execute_notebook(path, out_dir / path.stem, params[path.stem])
+            with peak, environment(env):
+                entry["metrics"] = execute_notebook(path, out_dir / path.stem, params[path.stem])
             entry["status"] = "ok"
         except Exception as err:  # one failed notebook must not stop the others
             entry["status"], entry["error"], entry["metrics"] = "failed", _first_line(err), None
         entry["seconds"] = round(time.perf_counter() - start, 1)
+        entry["peak_gib"] = round(peak.peak_bytes / 2**30, 2)
         note = "" if entry["status"] == "ok" else f"  {entry['error']}"
-        print(f"      {entry['status']} in {entry['seconds']} s{note}", flush=True)
+        print(f"      {entry['status']} in {entry['seconds']} s, kernel peak {entry['peak_gib']} GiB{note}", flush=True)
         summary.append(entry)
     return summary
 
 
 def format_table(summary: list[dict[str, Any]]) -> str:
-    """A plain-text table: notebook, status, seconds, number of metrics."""
+    """A plain-text table: notebook, status, seconds, kernel peak memory, number of metrics."""
     width = max(len(e["name"]) for e in summary)
-    lines = [f"{'notebook':<{width}}  status  seconds  metrics", "-" * (width + 26)]
+    lines = [f"{'notebook':<{width}}  status  seconds  peak GiB  metrics", "-" * (width + 36)]
     for e in summary:
         n = len(e["metrics"]) if e["metrics"] else 0
-        lines.append(f"{e['name']:<{width}}  {e['status']:<6}  {e['seconds']:>7.1f}  {n:>7}")
+        peak = f"{e['peak_gib']:>8.2f}" if e.get("peak_gib") is not None else f"{'-':>8}"
+        lines.append(f"{e['name']:<{width}}  {e['status']:<6}  {e['seconds']:>7.1f}  {peak}  {n:>7}")
     lines.append(
         f"{'total':<{width}}  {sum(e['status'] == 'ok' for e in summary)}/{len(summary)} ok"
         f" {sum(e['seconds'] for e in summary):>7.1f}"
@@ -116,12 +181,14 @@ def format_table(summary: list[dict[str, Any]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=None, help="output folder (default: outputs/course)")
+    parser.add_argument("--out", type=Path, default=None, help="output folder (default: outputs/<course|rehearsal>)")
     parser.add_argument("--only", default=None, help="run only notebooks whose name starts with this")
+    parser.add_argument("--profile", choices=PROFILES, default="tiny", help="tiny (default) or rehearsal")
     args = parser.parse_args(argv)
-    out_dir = (args.out or repo_root() / "outputs" / "course").resolve()
+    default_out = repo_root() / "outputs" / ("course" if args.profile == "tiny" else "rehearsal")
+    out_dir = (args.out or default_out).resolve()
     start = time.perf_counter()
-    summary = run_course(out_dir, args.only)
+    summary = run_course(out_dir, args.only, args.profile)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2))
     print()

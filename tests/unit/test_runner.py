@@ -7,7 +7,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from course_utils import runner
-from course_utils.profiles import tiny_parameters
+from course_utils.profiles import REHEARSAL_PROFILE, TINY_PROFILE, tiny_parameters
 
 
 def _notebook(path, body):
@@ -27,7 +27,7 @@ def test_run_course_reports_each_notebook_and_keeps_going(tmp_path, monkeypatch,
     )
     bad = _notebook(tmp_path / "02_bad.ipynb", "raise ValueError('broken on purpose')")
     monkeypatch.setattr(runner, "notebook_paths", lambda: [good, bad])
-    monkeypatch.setattr(runner, "tiny_parameters", lambda name: {})
+    monkeypatch.setattr(runner, "profile_parameters", lambda name, profile: {})
     summary = runner.run_course(tmp_path / "out")
     assert [(e["name"], e["status"]) for e in summary] == [("01_good", "ok"), ("02_bad", "failed")]
     assert summary[0]["metrics"] == {"answer": 42} and summary[0]["seconds"] > 0
@@ -42,7 +42,7 @@ def test_run_course_reports_each_notebook_and_keeps_going(tmp_path, monkeypatch,
 def test_main_writes_summary_and_exits_nonzero_on_failure(tmp_path, monkeypatch):
     bad = _notebook(tmp_path / "01_bad.ipynb", "1/0")
     monkeypatch.setattr(runner, "notebook_paths", lambda: [bad])
-    monkeypatch.setattr(runner, "tiny_parameters", lambda name: {})
+    monkeypatch.setattr(runner, "profile_parameters", lambda name, profile: {})
     assert runner.main(["--out", str(tmp_path / "out")]) == 1
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary[0]["status"] == "failed" and "ZeroDivisionError" in summary[0]["error"]
@@ -53,3 +53,22 @@ def test_tiny_parameters_resolve_model_folders_and_unknown_notebooks_are_clear()
     assert (tmp := params["MODEL_NAME"]) and (__import__("pathlib").Path(tmp) / "config.json").is_file()
     with pytest.raises(KeyError, match="No tiny profile for notebook '99_x'"):
         tiny_parameters("99_x")
+
+
+def _parameter_names(path):
+    cell = next(c for c in nbformat.read(path, as_version=4).cells if "parameters" in c.metadata.get("tags", []))
+    return {line.split("=")[0].strip() for line in cell.source.splitlines() if line[:1].isupper() and "=" in line}
+
+
+def test_every_notebook_has_both_profiles_and_they_only_set_its_parameters():
+    for path in runner.notebook_paths():
+        names = _parameter_names(path)
+        for profile in (TINY_PROFILE, REHEARSAL_PROFILE):
+            assert path.stem in profile, f"{path.stem} has no entry in a profile"
+            assert set(profile[path.stem]) <= names, f"{path.stem}: {set(profile[path.stem]) - names} not parameters"
+
+
+def test_the_rehearsal_keeps_every_hub_id_and_cuts_only_counts():
+    for overrides in REHEARSAL_PROFILE.values():
+        assert not [k for k in overrides if k.endswith(("_NAME", "DATASET", "_DIR"))]
+        assert all(isinstance(v, int | list) for v in overrides.values())
