@@ -107,6 +107,7 @@ REHEARSAL_PROFILE: dict[str, dict[str, Any]] = {
         "MAX_LENGTH": 48,
         "FEW_SHOT_K": 2,
         "N_PROMPTING_EVAL": 4,
+        "N_TEST": 16,
     },
     "02_lora_bloom": {
         "MAX_STEPS": 2,

@@ -266,7 +266,7 @@ def make_quotes(rng: random.Random) -> dict[str, list[dict]]:
                 if q in seen:
                     continue
                 seen.add(q)
-                row = {"quote": f"\u201c{q}\u201d", "author": rng.choice(AUTHORS), "tags": [s]}
+                row = {"quote": f"\u201c{q}\u201d", "author": rng.choice(AUTHORS), "tags": [s], "topic": s}
                 if tpl in Q_TEMPLATES_HELDOUT:
                     rows["validation" if rng.random() < 0.5 else "test"].append(row)
                 else:

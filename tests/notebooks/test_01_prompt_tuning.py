@@ -1,7 +1,9 @@
 """Notebook 01 on the tiny profile: soft prompts train, switch, classify, and leave the base untouched."""
 
+import math
 from pathlib import Path
 
+import pytest
 from peft import PromptTuningConfig, TaskType
 
 from course_utils.data import load_course_dataset
@@ -41,6 +43,29 @@ def test_classification_beats_before_and_the_majority_baseline(metrics):
     assert metrics["classify"]["text"]["likelihood_accuracy"] > metrics["likelihood_accuracy_before"]
     for init in ("text", "random"):
         assert metrics["classify"][init]["loss_last"] < metrics["classify"][init]["loss_first"]
+
+
+def _wilson(correct, n, z=1.96):
+    """Wilson score interval, written out independently of the notebook."""
+    p = correct / n
+    denominator = 1 + z * z / n
+    centre = p + z * z / (2 * n)
+    spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return [(centre - spread) / denominator, (centre + spread) / denominator]
+
+
+def test_accuracies_come_with_95_percent_intervals_on_the_whole_test_split(metrics):
+    n = metrics["n_test"]
+    assert n == len(load_course_dataset("complaints")["test"])  # N_TEST=None: every test text is scored
+    for name in ("accuracy_before", "accuracy_after", "majority_baseline"):
+        low, high = metrics[f"{name}_ci95"]
+        assert low <= metrics[name] <= high, name
+        assert [low, high] == pytest.approx(_wilson(round(metrics[name] * n), n), abs=1e-12), name
+        assert 0.03 < high - low < 0.15, name  # a few hundred examples: a few points either way
+    assert metrics["classify"]["text"]["ci95"] == metrics["accuracy_after_ci95"]
+    assert metrics["accuracy_after_ci95"][0] > metrics["majority_baseline"]  # the gain is beyond the sampling noise
+    for shot in metrics["prompting"].values():
+        assert shot["ci95"] == pytest.approx(_wilson(round(shot["accuracy"] * shot["n"]), shot["n"]), abs=1e-12)
 
 
 def test_prompting_comparison_is_measured(metrics):

@@ -30,6 +30,19 @@ def test_sft_learned_task_b_and_the_layout_matters(metrics):
     assert metrics["template_mismatch_drop"] == metrics["task_b_instruct"] - metrics["task_b_plain_format"]
 
 
+def test_every_example_fits_max_length_so_trl_drops_none(metrics):
+    fit = metrics["max_length_fit"]
+    assert fit["max_length"] == tiny_parameters(NAME)["MAX_LENGTH"]
+    assert metrics["trl_dropped"] == 0  # shortened texts: every answer survives truncation
+    assert 0 < fit["longest_train_example_tokens"] <= fit["max_length"]
+    parts = ("a_train", "a_test", "b_train", "b_test")
+    assert metrics["shortened_examples"] == sum(fit[part]["shortened"] for part in parts)
+    for part in parts:  # an example is shortened exactly when it would not have fitted
+        assert (
+            fit[part]["shortened"] == fit[part]["answer_cut_if_not_shortened"] >= fit[part]["dropped_if_not_shortened"]
+        )
+
+
 def test_the_instruction_set_is_shown_in_every_layout(metrics):
     layouts = metrics["instruction_layouts"]
     assert set(layouts) == {"instruction", "question", "task"}

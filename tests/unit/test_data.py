@@ -2,13 +2,25 @@
 
 import importlib.util
 import json
+import warnings
 
 import pytest
-from datasets import Dataset, DatasetDict
+from datasets import ClassLabel, Dataset, DatasetDict, Features, Sequence, Value
 
-from course_utils.data import COLUMNS, HUB_TWINS, check_dataset, format_prompt, load_course_dataset
+from course_utils.chat import chat_example, chat_prompt
+from course_utils.data import (
+    COLUMNS,
+    HUB_TWINS,
+    QUOTE_TOPICS,
+    check_dataset,
+    format_prompt,
+    load_course_dataset,
+    plain_labels,
+    quote_topic,
+    shorten_to_fit,
+)
 from course_utils.paths import data_dir, repo_root
-from course_utils.tiny import read_corpus
+from course_utils.tiny import read_corpus, tiny_model_path
 
 TEXT_FIELD = {
     "act_as": "prompt",
@@ -86,8 +98,101 @@ def test_clear_errors_for_unknown_name_missing_column_and_empty_split():
 
 def test_hub_twins_map_to_course_columns():
     assert {t.course_name for t in HUB_TWINS.values()} == set(COLUMNS)
-    raft = HUB_TWINS["ought/raft"]
-    assert raft.convert({"label": 1}) == {"label": "complaint"} and not raft.keep({"label": 0})
+    assert "ought/raft" not in HUB_TWINS  # a script dataset: datasets >= 4 refuses it, and its test split is unlabelled
+    for hub_id in ("cornell-movie-review-data/rotten_tomatoes", "stanfordnlp/imdb"):
+        assert HUB_TWINS[hub_id].label_words == {"neg": "negative", "pos": "positive"}
+    assert HUB_TWINS["cais/mmlu"].label_words is None and HUB_TWINS["cais/mmlu"].splits == {"train": "dev"}
+
+
+def test_class_labels_become_plain_words_or_ints():
+    features = Features({"text": Value("string"), "label": ClassLabel(names=["neg", "pos"])})
+    reviews = Dataset.from_dict({"text": ["bad", "good", "unlabelled"], "label": [0, 1, -1]}, features=features)
+    with pytest.raises(ValueError, match="Invalid string class label negative"):  # what a plain map does
+        reviews.map(lambda row: {"label": {0: "negative", 1: "positive"}[max(row["label"], 0)]})
+    words = plain_labels(reviews, {"neg": "negative", "pos": "positive"})
+    assert words.features["label"] == Value("string") and words["label"] == ["negative", "positive"]
+    assert plain_labels(reviews, {})["label"] == ["neg", "pos"]  # names missing from the dict stay as they are
+
+    mc_features = Features(
+        {"question": Value("string"), "choices": Sequence(Value("string")), "answer": ClassLabel(names=list("ABCD"))}
+    )
+    mc = Dataset.from_dict({"question": ["q"], "choices": [["w", "x", "y", "z"]], "answer": [2]}, features=mc_features)
+    ints = plain_labels(mc, None)
+    assert ints.features["answer"] == Value("int64") and ints["answer"] == [2] and isinstance(ints[0]["answer"], int)
+    assert plain_labels(reviews.remove_columns("label"), None)["text"] == ["bad", "good", "unlabelled"]
+
+
+def test_quote_topics_come_from_the_fixed_list_not_the_first_tag():
+    assert 15 <= len(QUOTE_TOPICS) <= 30 and len(set(QUOTE_TOPICS)) == len(QUOTE_TOPICS)
+    assert quote_topic(["ataraxy", "be-yourself", "love", "philosophy"]) == "philosophy"  # the more specific one
+    assert quote_topic(["attributed-no-source", "humor"]) == "humor"
+    assert quote_topic(["be-yourself", "inspirational-quotes"]) is None and quote_topic([]) is None
+    assert quote_topic(None) is None
+
+
+def test_local_quotes_have_a_topic_column_equal_to_their_single_tag():
+    ds = load_course_dataset("quotes")
+    for split in ds.values():
+        assert all(row["tags"] == [row["topic"]] for row in split)
+
+
+@pytest.fixture(scope="module")
+def tiny_tokenizer():
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(tiny_model_path("bloom"))
+
+
+def _chat_tokens(tokenizer, prompt, completion):
+    example = chat_example(prompt, completion)
+    return len(
+        tokenizer(tokenizer.apply_chat_template(example["prompt"] + example["completion"], tokenize=False))["input_ids"]
+    )
+
+
+def test_shorten_to_fit_cuts_the_text_and_keeps_the_answer(tiny_tokenizer):
+    tok = tiny_tokenizer
+    review = " ".join(["The film was long and the story went on and on without an end in sight."] * 30)
+    template = "Classify the text as negative or positive.\n{text}"
+
+    def count(text):
+        return _chat_tokens(tok, template.format(text=text), "negative")
+
+    assert count(review) > 96
+    short, cut = shorten_to_fit(review, tok, count, 96)
+    assert (
+        cut and count(short) <= 96 and review.startswith(short) and count(short) >= 90
+    )  # cut, but no more than needed
+    assert shorten_to_fit("Fine film.", tok, count, 96) == ("Fine film.", False)
+    with pytest.raises(ValueError, match="raise the limit"):
+        shorten_to_fit(review, tok, count, 5)
+
+
+def test_trl_drops_what_shortening_saves(tiny_tokenizer, tmp_path):
+    """The rule notebook 06 counts with is trl's: an example whose prompt alone fills max_length is dropped."""
+    from trl import SFTConfig, SFTTrainer
+
+    from course_utils.models import load_model_and_tokenizer
+
+    tok, max_length = tiny_tokenizer, 96
+    template = "Classify the text as negative or positive.\n{text}"
+    texts = ["Good.", " ".join(["A slow and muddled story that never ends."] * 20)]
+    raw = [(template.format(text=t), "negative") for t in texts]
+    fitted = []
+    for text in texts:
+        short, _ = shorten_to_fit(
+            text, tok, lambda t: _chat_tokens(tok, template.format(text=t), "negative"), max_length
+        )
+        fitted.append((template.format(text=short), "negative"))
+    model, _ = load_model_and_tokenizer(tiny_model_path("bloom"))
+    with warnings.catch_warnings():  # trl's own default uses a name transformers 5 calls deprecated
+        warnings.filterwarnings("ignore", message="`gradient_checkpointing` is deprecated", category=FutureWarning)
+        config = SFTConfig(output_dir=str(tmp_path), max_length=max_length, report_to="none", use_cpu=True, bf16=False)
+    for pairs, kept in ((raw, 1), (fitted, 2)):
+        dropped_by_rule = sum(len(tok(chat_prompt(tok, p))["input_ids"]) >= max_length for p, _ in pairs)
+        data = Dataset.from_list([chat_example(p, c) for p, c in pairs])
+        trainer = SFTTrainer(model=model, args=config, train_dataset=data, processing_class=tok)
+        assert len(trainer.train_dataset) == kept == len(pairs) - dropped_by_rule
 
 
 def test_max_per_split_and_prompt_templates():
