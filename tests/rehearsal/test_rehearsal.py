@@ -9,12 +9,15 @@ module names, column types and memory at real widths.
 
 import pytest
 
+from course_utils.params import count_params
+from course_utils.paths import real_config_path
+from course_utils.rehearsal import BLOOM_7B1_LAYERS
 from course_utils.runner import format_table, notebook_paths, run_course
 
 NAMES = [p.stem for p in notebook_paths()]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def rehearsal(tmp_path_factory):
     summary = run_course(tmp_path_factory.mktemp("rehearsal"), profile="rehearsal")
     print(format_table(summary))
@@ -32,3 +35,42 @@ def test_the_environment_check_loads_bloomz_560m_at_its_real_shape(rehearsal):
     m = rehearsal["00_environment_check"]["metrics"]
     assert m["model_name"] == "bigscience/bloomz-560m" and m["total_params"] == 559_214_592
     assert m["four_bit_ok"] and m["linear4bit_modules"] == 96  # 4 per block x 24; the head stays
+
+
+def test_prompt_tuning_counts_the_real_hidden_size_and_scores_rotten_tomatoes(rehearsal):
+    m = rehearsal["01_prompt_tuning"]["metrics"]
+    assert m["base_params"] == 559_214_592 and m["trainable_params"] == 20 * 1024
+    assert m["total_params"] == m["real_model_total_params"] and m["base_weights_unchanged"]
+    assert m["n_test"] == 16 and len(m["accuracy_after_ci95"]) == 2
+
+
+def test_lora_counts_match_the_real_bloomz_and_reload_exactly(rehearsal):
+    m = rehearsal["02_lora_bloom"]["metrics"]
+    assert m["trainable_params"] == m["real_model_trainable_params"] == 24 * 8 * (1024 + 3 * 1024)
+    assert m["reload_max_abs_diff"] == 0.0 and m["disabled_equals_base"]
+
+
+def test_qlora_quantizes_bloom_7b1_blocks_and_saves_a_clean_adapter(rehearsal):
+    m = rehearsal["03_qlora_bloom_7b"]["metrics"]
+    assert m["linear4bit_modules"] == 4 * BLOOM_7B1_LAYERS and m["plain_linear_modules"] == 1  # the head
+    assert m["real_model_params"] == count_params(real_config_path("bigscience/bloom-7b1"))[1]
+    assert m["adapter_base_model"] == "bigscience/bloom-7b1" and m["adapter_non_lora_tensors"] == 0
+    assert m["reload_max_abs_diff"] == 0.0 and m["budget"]["source"] == "BUDGET_GB"
+
+
+def test_multiple_choice_covers_every_subject_of_the_sorted_split(rehearsal):
+    m = rehearsal["04_evaluation"]["metrics"]
+    assert m["n_mc_subjects"] == m["n_mc_subjects_in_split"] >= 2
+
+
+def test_classification_reads_imdb_class_names_and_trains_distilbert(rehearsal):
+    m = rehearsal["05_classification"]["metrics"]
+    assert m["label_names"] == ["negative", "positive"] and m["test_texts_in_train"] == 0
+    assert m["full"]["trainable_params"] == 66_955_010
+
+
+def test_instruction_tuning_keeps_every_answer_of_long_reviews(rehearsal):
+    m = rehearsal["06_instruction_tuning"]["metrics"]
+    assert m["shortened_examples"] > 0 and m["trl_dropped"] == 0
+    assert m["forgetting"]["full_single"]["trainable_params"] == 134_515_008
+    assert m["inference_prompt_is_prefix"] and m["chat_train_text"].startswith("<|im_start|>system")
