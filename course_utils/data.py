@@ -130,6 +130,14 @@ def read_jsonl(path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
+def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    """Write rows as a JSON-lines file (UTF-8, one object a line), creating its folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
 def _load_local(name: str) -> DatasetDict:
     folder = data_dir() / name
     return DatasetDict(

@@ -28,14 +28,13 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 import random
 import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from course_utils.data import read_jsonl
+from course_utils.data import read_jsonl, write_jsonl
 from course_utils.paths import cache_dir, data_dir
 
 # Bump to force a rebuild; the stamp also hashes this file and the course data it reads.
@@ -128,11 +127,6 @@ def _write_csv(path: Path, rows: list[dict], columns: list[str]) -> None:
         writer.writerows(rows)
 
 
-def _write_jsonl(path: Path, rows: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-
-
 def _write_parquet(path: Path, rows: list[dict], features) -> int:
     """Write rows with datasets' own writer (the feature types go into the schema metadata); returns bytes in Arrow."""
     from datasets import Dataset
@@ -205,7 +199,7 @@ def _english_quotes(root: Path, rng: random.Random) -> None:
             rows.append({"quote": row["quote"], "author": row["author"], "tags": sorted(tags)})
     rng.shuffle(rows)
     folder = root / hub_id
-    _write_jsonl(folder / "quotes.jsonl", rows)
+    write_jsonl(folder / "quotes.jsonl", rows)
     _write_readme(folder, ["license: cc-by-4.0", "task_categories:", "- text-classification"], hub_id)
 
 
@@ -416,7 +410,7 @@ def _dolly(root: Path, rng: random.Random) -> None:
         )
     rng.shuffle(rows)
     folder = root / hub_id
-    _write_jsonl(folder / "databricks-dolly-15k.jsonl", rows)
+    write_jsonl(folder / "databricks-dolly-15k.jsonl", rows)
     _write_readme(folder, ["license: cc-by-sa-3.0", "task_categories:", "- question-answering"], hub_id)
 
 

@@ -14,10 +14,11 @@ Design rules, from COURSE.md:
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Callable
 from pathlib import Path
+
+from course_utils.data import write_jsonl
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 SEED = 1234
@@ -547,13 +548,6 @@ def make_multiple_choice(rng: random.Random) -> dict[str, list[dict]]:
 
 
 # --------------------------------------------------------------------------- write
-def write_jsonl(path: Path, rows: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-
 def build_all() -> dict[str, dict[str, list[dict]]]:
     """Generate every dataset (split -> rows), seeded per dataset."""
     makers = {"act_as": make_act_as, "quotes": make_quotes, "dialogsum": make_dialogsum,
