@@ -16,6 +16,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -40,10 +41,36 @@ def notebook_paths() -> list[Path]:
     return sorted((repo_root() / "notebooks").glob("[0-9]*.ipynb"))
 
 
-def execute_notebook(path: Path, output_dir: Path, parameters: dict[str, Any] | None = None) -> dict[str, Any]:
+# Text that must not appear in an executed notebook's outputs: library warnings, deprecation
+# notices, tracebacks, ANSI colour codes (load reports), failed loads.
+NOISE = re.compile(r"Warning|Traceback|\x1b\[|Failed to load|deprecated", re.I)
+
+
+def noisy_outputs(executed: dict) -> list[str]:
+    """The outputs of an executed notebook that hold warning or traceback text (first line of each)."""
+    found = []
+    for cell in executed["cells"]:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                found.append(f"error: {out.get('ename')}: {out.get('evalue', '')}"[:160])
+                continue
+            text = out.get("text", "") or out.get("data", {}).get("text/plain", "")
+            text = "".join(text) if isinstance(text, list) else str(text)
+            hit = NOISE.search(text)
+            if hit:
+                line = next(line for line in text.splitlines() if NOISE.search(line))
+                found.append(line.strip()[:160])
+    return found
+
+
+def execute_notebook(
+    path: Path, output_dir: Path, parameters: dict[str, Any] | None = None, solutions: bool = False
+) -> dict[str, Any]:
     """Execute one notebook; return the metrics.json it wrote into ``output_dir``.
 
-    The executed copy is written to ``output_dir/<name>.ipynb``. Raises papermill's
+    The executed copy is written to ``output_dir/<name>.ipynb``. With ``solutions``, the
+    exercises are answered first with the wrong answers, then with the solutions of
+    ``solutions/<name>.py`` (see :mod:`course_utils.exercises`). Raises papermill's
     ``PapermillExecutionError`` if a cell fails.
     """
     import papermill as pm
@@ -52,8 +79,14 @@ def execute_notebook(path: Path, output_dir: Path, parameters: dict[str, Any] | 
     output_dir = Path(output_dir).resolve()
     output_dir.mkdir(parents=True, exist_ok=True)
     params = {**(parameters or {}), "OUTPUT_DIR": str(output_dir)}
+    source = path
+    if solutions:
+        from course_utils.exercises import load_solutions, with_solutions
+
+        source = output_dir / f"{path.stem}.solved-input.ipynb"
+        source.write_text(json.dumps(with_solutions(json.loads(path.read_text()), *load_solutions(path.stem))))
     pm.execute_notebook(
-        str(path),
+        str(source),
         str(output_dir / path.name),
         parameters=params,
         kernel_name=kernel_name(),
@@ -61,6 +94,8 @@ def execute_notebook(path: Path, output_dir: Path, parameters: dict[str, Any] | 
         progress_bar=False,
         log_output=False,
     )
+    if source != path:
+        source.unlink()
     metrics_file = output_dir / "metrics.json"
     if not metrics_file.is_file():
         raise FileNotFoundError(f"{path.name} ran but wrote no {metrics_file}.")
@@ -130,8 +165,13 @@ def environment(variables: dict[str, str]):
                 os.environ[name] = value
 
 
-def run_course(out_dir: Path, only: str | None = None, profile: str = "tiny") -> list[dict[str, Any]]:
-    """Run the notebooks in order on ``profile``, printing progress; return the summary entries."""
+def run_course(
+    out_dir: Path, only: str | None = None, profile: str = "tiny", solutions: bool = False
+) -> list[dict[str, Any]]:
+    """Run the notebooks in order on ``profile``, printing progress; return the summary entries.
+
+    With ``solutions`` the exercises are answered (instructors' copies; see ``execute_notebook``).
+    """
     paths = [p for p in notebook_paths() if only is None or p.stem.startswith(only)]
     if not paths:
         raise SystemExit(f"No notebook matches {only!r} in {repo_root() / 'notebooks'}.")
@@ -152,13 +192,17 @@ def run_course(out_dir: Path, only: str | None = None, profile: str = "tiny") ->
             if isinstance(params[path.stem], Exception):
                 raise params[path.stem]
             with peak, environment(env):
-                entry["metrics"] = execute_notebook(path, out_dir / path.stem, params[path.stem])
+                entry["metrics"] = execute_notebook(path, out_dir / path.stem, params[path.stem], solutions)
             entry["status"] = "ok"
+            executed = json.loads((out_dir / path.stem / path.name).read_text())
+            entry["noisy_outputs"] = noisy_outputs(executed)
         except Exception as err:  # one failed notebook must not stop the others
             entry["status"], entry["error"], entry["metrics"] = "failed", _first_line(err), None
         entry["seconds"] = round(time.perf_counter() - start, 1)
         entry["peak_gib"] = round(peak.peak_bytes / 2**30, 2)
         note = "" if entry["status"] == "ok" else f"  {entry['error']}"
+        if entry.get("noisy_outputs"):
+            note += f"  {len(entry['noisy_outputs'])} outputs with warning text, e.g. {entry['noisy_outputs'][0]!r}"
         print(f"      {entry['status']} in {entry['seconds']} s, kernel peak {entry['peak_gib']} GiB{note}", flush=True)
         summary.append(entry)
     return summary
@@ -184,11 +228,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: outputs/<course|rehearsal>)")
     parser.add_argument("--only", default=None, help="run only notebooks whose name starts with this")
     parser.add_argument("--profile", choices=PROFILES, default="tiny", help="tiny (default) or rehearsal")
+    parser.add_argument("--solutions", action="store_true", help="answer the exercises with solutions/<notebook>.py")
     args = parser.parse_args(argv)
     default_out = repo_root() / "outputs" / ("course" if args.profile == "tiny" else "rehearsal")
     out_dir = (args.out or default_out).resolve()
     start = time.perf_counter()
-    summary = run_course(out_dir, args.only, args.profile)
+    summary = run_course(out_dir, args.only, args.profile, args.solutions)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2))
     print()

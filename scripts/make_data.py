@@ -8,8 +8,10 @@ project owns it outright (see data/README.md). Run it again after editing:
 Design rules, from COURSE.md:
 - train / validation / test splits, hundreds to a few thousand examples each set;
 - some phrasings (templates) appear in the test split only;
-- the pretraining corpus of the tiny models (``corpus.txt``) is built from the
-  train splits and plain fact sentences only: no test example is ever in it.
+- the pretraining corpus of the tiny models (``corpus.txt``) holds the domains (fact
+  sentences, training inputs, sentences about the roles and quote subjects in phrasings of
+  its own) but never a fine-tuning target, train or test: a fine-tuned tiny model must
+  learn its task, not recite a line it memorised in pretraining.
 """
 
 from __future__ import annotations
@@ -556,12 +558,38 @@ def build_all() -> dict[str, dict[str, list[dict]]]:
     return {name: fn(random.Random(f"{SEED}-{name}")) for name, fn in makers.items()}
 
 
+# The corpus's own sentences about the act-as roles and the quote subjects: the domain's words
+# (every role, its duty, its requests; every subject) in frames no act-as prompt or quote uses.
+ROLE_FRAMES = [
+    "A good {role} is someone who knows that {duty}.",
+    "People often ask a {role} for help with {req}.",
+    "My friend works as a {role}. Last week someone came to her with {req}.",
+    "What does a {role} do? In short, {duty}.",
+]
+SUBJECT_FRAMES = [
+    "People have written about {s} for a long time, and about {o} too.",
+    "We talked about {s} at dinner, and then about {o}.",
+    "A book on {s} sat next to a book on {o}.",
+]
+
+
+def domain_sentences(rng: random.Random) -> list[str]:
+    """Sentences about every act-as role and every quote subject, in the corpus's own frames."""
+    docs = []
+    for role, duty, reqs in ROLES:
+        for frame in ROLE_FRAMES:
+            docs.append(frame.format(role=role, duty=duty, req=rng.choice(reqs)))
+    for subject in Q_SUBJECTS:
+        for frame in SUBJECT_FRAMES:
+            docs.append(frame.format(s=subject, o=rng.choice(Q_OBJECTS)))
+    return docs
+
+
 def build_corpus(sets: dict[str, dict[str, list[dict]]]) -> list[str]:
-    """Pretraining text for the tiny models: train splits and fact sentences only."""
+    """Pretraining text for the tiny models: facts, domain sentences and training inputs, no target."""
     rng = random.Random(f"{SEED}-corpus")
     docs = fact_sentences() * 2  # facts twice: short, and the questions of two datasets ask about them
-    docs += [r["prompt"] for r in sets["act_as"]["train"]]
-    docs += [f"{r['quote']} - {r['author']}" for r in sets["quotes"]["train"]]
+    docs += domain_sentences(rng) * 2
     docs += [r["dialogue"] for r in sets["dialogsum"]["train"]]
     docs += complaint_corpus_lines(sets["complaints"]["train"], rng)
     # Some question-answer pairs, as the web has: multiple-choice *train* questions only, and

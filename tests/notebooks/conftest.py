@@ -1,7 +1,12 @@
-"""Execute a notebook once per test session on the tiny profile; tests assert on its metrics."""
+"""Execute a notebook once per test session on the tiny profile; tests assert on its metrics.
+
+Where the notebook has a solutions file, the executed copy is the solved one: every exercise
+answered wrongly first, then with its solution (``course_utils.exercises.with_solutions``).
+"""
 
 import pytest
 
+from course_utils.exercises import solutions_path
 from course_utils.paths import repo_root
 from course_utils.profiles import tiny_parameters
 from course_utils.runner import execute_notebook
@@ -15,7 +20,10 @@ def run_notebook(tmp_path_factory):
     def run(name: str) -> dict:
         if name not in cache:
             out = tmp_path_factory.mktemp(name)
-            cache[name] = execute_notebook(repo_root() / "notebooks" / f"{name}.ipynb", out, tiny_parameters(name))
+            solved = solutions_path(name).is_file()
+            cache[name] = execute_notebook(
+                repo_root() / "notebooks" / f"{name}.ipynb", out, tiny_parameters(name), solutions=solved
+            )
             cache[name]["_output_dir"] = str(out)
         return cache[name]
 

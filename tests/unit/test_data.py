@@ -60,6 +60,26 @@ def test_no_test_example_is_in_train_or_in_the_pretraining_corpus(name):
     assert not [t for t in ds["test"][field] if t in corpus]
 
 
+# The targets the notebooks fine-tune on: a tiny model must learn them, not recite them.
+TARGETS = {"act_as": "prompt", "quotes": "quote", "dialogsum": "summary"}
+
+
+@pytest.mark.parametrize("name", sorted(TARGETS))
+def test_no_fine_tuning_target_of_any_split_is_in_the_pretraining_corpus(name):
+    corpus = "\n\n".join(read_corpus())
+    ds = load_course_dataset(name)
+    for split in ds.values():
+        assert not [t for t in split[TARGETS[name]] if t.strip("\u201c\u201d") in corpus]
+
+
+def test_the_corpus_holds_the_domain_every_role_and_every_quote_topic():
+    corpus = "\n\n".join(read_corpus()).lower()
+    for name, column in [("act_as", "act"), ("quotes", "topic")]:
+        ds = load_course_dataset(name)
+        names = {value.lower() for split in ds.values() for value in split[column]}
+        assert not [value for value in names if value not in corpus]
+
+
 def test_some_phrasings_exist_in_the_test_split_only():
     test_only = load_course_dataset("complaints")["test"]["text"]
     assert any("disappointed" in t for t in test_only)
