@@ -49,8 +49,13 @@ def _grader_for(exercise_id: str) -> Grader:
     return GRADERS[exercise_id]
 
 
-def check(exercise_id: str, answer: Any, **context: Any) -> bool | None:
-    """Grade one exercise, print the verdict and return it (None while unanswered).
+def grade(exercise_id: str, answer: Any, **context: Any) -> str | None:
+    """The grader's verdict on a given answer: None if right, else a hint."""
+    return _grader_for(exercise_id)(answer, **context)
+
+
+def check(exercise_id: str, answer: Any, **context: Any) -> None:
+    """Grade one exercise and print the verdict (returns nothing, so a check cell shows one line).
 
     Args:
         exercise_id: "<notebook>.<level>", e.g. "02.easy".
@@ -59,10 +64,9 @@ def check(exercise_id: str, answer: Any, **context: Any) -> bool | None:
     """
     if answer is None:
         print(f"{exercise_id}: not answered yet (replace the None above, then run this cell again).")
-        return None
-    hint = _grader_for(exercise_id)(answer, **context)
+        return
+    hint = grade(exercise_id, answer, **context)
     print(f"{exercise_id}: correct" if hint is None else f"{exercise_id}: not yet. {hint}")
-    return hint is None
 
 
 # Building blocks for graders: each returns None when the answer is right, else a hint.

@@ -65,6 +65,32 @@ def is_check_pair(before: dict, cell: dict) -> bool:
     return before["cell_type"] == "code" and "check(" in "".join(cell["source"])
 
 
+CHECK_CELL = re.compile(
+    r"^(?:from course_utils\.exercises import check\n\n)?"
+    r'check\("(\d\d)\.(easy|medium|hard)", (answer_\w+)((?:, \w+=\w+)*)\)\n?$'
+)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_exercises_come_in_three_levels_with_checks_that_pass_names_only(path):
+    """A check cell holds no expression: the answer stays in the grader, not in the notebook."""
+    levels = []
+    all_cells = cells(path)
+    for before, cell in zip(all_cells, all_cells[1:], strict=False):
+        source = "".join(cell["source"])
+        if cell["cell_type"] != "code" or "check(" not in source:
+            continue
+        found = CHECK_CELL.match(source)
+        assert found, f"a check cell passes only names: {source!r}"
+        number, level, variable, context = found.groups()
+        assert number == path.stem[:2]
+        assert all(name == value for name, value in (kv.split("=") for kv in context.split(", ")[1:])), context
+        assert "".join(before["source"]).startswith(f"{variable} = None"), variable
+        levels.append(level)
+    assert levels == ["easy", "medium", "hard"]
+    assert "## References" in "\n".join("".join(c["source"]) for c in all_cells)
+
+
 def test_readme_gives_the_two_commands_and_ci_runs_the_test_one():
     readme = (ROOT / "README.md").read_text()
     assert "make course" in readme and "make test" in readme
