@@ -110,7 +110,7 @@ def worker(args: argparse.Namespace) -> dict:
     elif method == "prompt_tuning":
         model = get_peft_model(model, PromptTuningConfig(task_type=TaskType.CAUSAL_LM, num_virtual_tokens=20))
     if checkpointing and method != "qlora":
-        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        model.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
         model.enable_input_require_grads()
     model.config.use_cache = False
     model.train()

@@ -287,7 +287,7 @@ def estimate_training_memory(
             model, PromptTuningConfig(task_type=TaskType.CAUSAL_LM, num_virtual_tokens=num_virtual_tokens)
         )
     if gradient_checkpointing:
-        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        model.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
         if method != "full":
             model.enable_input_require_grads()
     trainable = [p for p in model.parameters() if p.requires_grad]

@@ -40,7 +40,9 @@ TINY_PROFILE: dict[str, dict[str, Any]] = {
         "SECOND_STEPS": 80,
         "LEARNING_RATE": 3e-3,
         "BATCH_SIZE": 16,
-        "SWEEP_STEPS": 40,
+        "SWEEP_RANKS": [1, 4, 16],
+        "SWEEP_STEPS": 30,
+        "SWEEP_EVAL_EXAMPLES": 48,
     },
     "03_qlora_bloom_7b": {
         "MODEL_NAME": "tiny:bloom",
@@ -116,12 +118,14 @@ REHEARSAL_PROFILE: dict[str, dict[str, Any]] = {
         "MAX_LENGTH": 48,
         "SWEEP_RANKS": [1, 2],
         "SWEEP_STEPS": 1,
+        "SWEEP_EVAL_EXAMPLES": 4,
         "N_PROMPTS": 2,
     },
     "03_qlora_bloom_7b": {
         "MAX_STEPS": 2,
         "BATCH_SIZE": 1,
         "MAX_LENGTH": 32,
+        "N_VAL": 4,
         "N_PROMPTS": 1,
     },
     "04_evaluation": {

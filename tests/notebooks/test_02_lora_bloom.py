@@ -13,11 +13,11 @@ from course_utils.tiny import tiny_model_path
 NAME = "02_lora_bloom"
 
 
-def test_lora_math_is_exact(metrics):
+def test_lora_math_is_exact_and_counted_before_merging(metrics):
     math = metrics["lora_math"]
     assert (math["trainable"], math["full"]) == (4_608, 32_768)
     assert round(100 * math["reduction"]) == 86
-    assert math["layer_trainable"] == 4_608
+    assert math["layer_trainable"] == 4_608  # the wrapped layer's count, taken before merge_and_unload
     assert math["layer_formula_max_abs_diff"] < 1e-5 and math["layer_merge_max_abs_diff"] < 1e-4
 
 
@@ -32,11 +32,21 @@ def test_trainable_counts_for_this_model_and_the_real_bloomz(metrics):
     assert expected[0] == 24 * 8 * (1024 + 3 * 1024)
 
 
-def test_loss_falls_and_generations_follow_the_trained_format(metrics):
+def test_losses_fall_on_training_and_validation(metrics):
     assert metrics["loss_last"] < 0.6 * metrics["loss_first"]
     assert metrics["loss_last_b"] < 0.6 * metrics["loss_first_b"]
-    assert metrics["format_share_after"] >= metrics["format_share_before"] + 0.5
+    assert metrics["val_loss_a"] < metrics["loss_first"]
+    # the held-out roles' validation examples: the adapter beats the base by a wide margin
+    assert metrics["held_out_val_loss_after"] < 0.6 * metrics["held_out_val_loss_before"]
+
+
+def test_generations_learn_the_format_but_not_the_held_out_roles(metrics):
+    # What the notebook's prose states for the tiny profile.
     assert metrics["target_opening"].startswith("I want you to act")
+    assert metrics["format_share_before"] == 0.0 and metrics["format_share_after"] >= 0.75
+    assert metrics["role_share_before"] == 0.0 and metrics["role_share_after"] == 0.0
+    assert metrics["base_copies_role_share"] == 0.0
+    assert len(metrics["generations"]["topics"]) == 8
 
 
 def test_save_reload_merge(metrics):
@@ -46,7 +56,8 @@ def test_save_reload_merge(metrics):
     assert 0 < metrics["adapter_bytes"] < metrics["base_bytes"] / 10
     assert metrics["reload_max_abs_diff"] == 0.0
     assert metrics["merge_max_abs_diff"] < 1e-4
-    assert (out / "loss_curve.png").is_file() and (out / "rank_sweep.png").is_file()
+    for png in ("loss_curve.png", "loss_curves.png", "rank_sweep.png"):
+        assert (out / png).is_file()
 
 
 def test_two_adapters_switch_and_disabled_is_the_base(metrics):
@@ -56,11 +67,17 @@ def test_two_adapters_switch_and_disabled_is_the_base(metrics):
     assert metrics["disabled_equals_base"] is True
 
 
-def test_rank_sweep_counts_are_exact_and_losses_recorded(metrics):
-    ranks = tiny_parameters(NAME).get("SWEEP_RANKS", [1, 2, 4, 8, 16, 32])
+def test_rank_sweep_on_validation_with_fixed_alpha_and_rslora(metrics):
+    ranks = tiny_parameters(NAME)["SWEEP_RANKS"]
     sweep = metrics["rank_sweep"]
     assert [s["r"] for s in sweep] == ranks
     per_rank = metrics["trainable_params"] // 8
     assert [s["trainable"] for s in sweep] == [r * per_rank for r in ranks]
-    assert all(0 < s["final_loss"] < metrics["loss_first"] for s in sweep)
-    assert metrics["suggested_r"] in ranks
+    assert sweep[0]["r"] == 1 and abs(sweep[0]["val_loss"] - sweep[0]["val_loss_rslora"]) < 1e-6
+    # the rule: smallest rank within the tolerance of the best validation loss
+    for key, chosen in (("val_loss", "suggested_r"), ("val_loss_rslora", "suggested_r_rslora")):
+        best = min(s[key] for s in sweep)
+        assert metrics[chosen] == min(s["r"] for s in sweep if s[key] <= (1 + metrics["sweep_tolerance"]) * best)
+    # what the prose states for this run: rsLoRA lower at the larger ranks, the loss still falling at the top
+    assert all(s["val_loss_rslora"] < s["val_loss"] for s in sweep[1:])
+    assert metrics["suggested_r"] == metrics["suggested_r_rslora"] == max(ranks)

@@ -41,7 +41,8 @@ def test_prompt_tuning_counts_the_real_hidden_size_and_scores_rotten_tomatoes(re
     m = rehearsal["01_prompt_tuning"]["metrics"]
     assert m["base_params"] == 559_214_592 and m["trainable_params"] == 20 * 1024
     assert m["total_params"] == m["real_model_total_params"] and m["base_weights_unchanged"]
-    assert m["n_test"] == 16 and len(m["accuracy_after_ci95"]) == 2
+    assert m["n_test"] == 16 and len(m["likelihood_accuracy_after_ci95"]) == 2
+    assert sum(m["pick_share_before"].values()) == pytest.approx(1.0) and m["hard_prompt_tokens"] > 0
 
 
 def test_lora_counts_match_the_real_bloomz_and_reload_exactly(rehearsal):
@@ -56,6 +57,10 @@ def test_qlora_quantizes_bloom_7b1_blocks_and_saves_a_clean_adapter(rehearsal):
     assert m["real_model_params"] == count_params(real_config_path("bigscience/bloom-7b1"))[1]
     assert m["adapter_base_model"] == "bigscience/bloom-7b1" and m["adapter_non_lora_tensors"] == 0
     assert m["reload_max_abs_diff"] == 0.0 and m["budget"]["source"] == "BUDGET_GB"
+    assert m["embedding_params"] == 250_880 * 4096 and m["embedding_fp32_bytes"] == 4 * 250_880 * 4096
+    assert m["quantized_weights"] == BLOOM_7B1_LAYERS * 12 * 4096 * 4096  # the blocks' linear layers, in NF4
+    probe = m["input_grad_probe"]  # reentrant checkpointing needs the embedding output to require grad
+    assert not probe["without_hook_requires_grad"] and probe["lora_tensors_with_grad"] == 2 * BLOOM_7B1_LAYERS
 
 
 def test_multiple_choice_covers_every_subject_of_the_sorted_split(rehearsal):
