@@ -110,6 +110,8 @@ REHEARSAL_PROFILE: dict[str, dict[str, Any]] = {
         "FEW_SHOT_K": 2,
         "N_PROMPTING_EVAL": 4,
         "N_TEST": 16,
+        "N_TOPICS": 3,
+        "N_VAL": 8,
     },
     "02_lora_bloom": {
         "MAX_STEPS": 2,

@@ -22,9 +22,26 @@ def test_trainable_is_virtual_tokens_times_hidden(metrics):
     assert real == (metrics["num_virtual_tokens"] * 1024, 559_214_592 + metrics["num_virtual_tokens"] * 1024)
 
 
-def test_both_generation_losses_fall_clearly(metrics):
+def test_generation_losses_fall_on_training_and_validation(metrics):
     for task in ("act_as", "quotes"):
-        assert metrics[f"loss_last_{task}"] < 0.7 * metrics[f"loss_first_{task}"], task
+        assert metrics[f"loss_last_{task}"] < 0.85 * metrics[f"loss_first_{task}"], task
+        assert metrics[f"val_loss_last_{task}"] < metrics[f"val_loss_first_{task}"], task
+
+
+def test_topic_naming_is_measured_on_every_test_topic(metrics):
+    n_topics = {
+        "act_as": len(set(load_course_dataset("act_as")["test"]["act"])),
+        "quotes": len(set(load_course_dataset("quotes")["test"]["topic"])),
+    }
+    for task, share in metrics["topic_naming"].items():
+        assert share["n_topics"] == n_topics[task], task
+        for when in ("before", "after"):  # a share of the topics: a whole number of them
+            assert 0 <= share[when] <= 1 and round(share[when] * share["n_topics"], 9).is_integer(), (task, when)
+    for task, share in metrics["topic_naming"].items():
+        # On the tiny profile the soft prompts set a task's style but do not carry the topic into the text:
+        # the prose says so, and this pins it (if a change makes the share rise, update the prose too).
+        assert share["before"] == 0 and share["after"] == 0, task
+        assert 1 <= share["distinct_texts"] <= share["n_topics"], task
 
 
 def test_two_soft_prompts_give_different_outputs_for_the_same_input(metrics):
@@ -35,14 +52,41 @@ def test_two_soft_prompts_give_different_outputs_for_the_same_input(metrics):
         assert (out / f"soft_prompt_{name}" / "adapter_model.safetensors").is_file()
 
 
-def test_classification_beats_before_and_the_majority_baseline(metrics):
+def test_likelihood_accuracy_rises_beyond_the_baselines(metrics):
     labels = load_course_dataset("complaints")["test"]["label"]
     assert metrics["majority_baseline"] == max(labels.count(v) for v in set(labels)) / len(labels)
-    assert metrics["accuracy_after"] > metrics["accuracy_before"]
-    assert metrics["accuracy_after"] >= metrics["majority_baseline"] + 0.1
-    assert metrics["classify"]["text"]["likelihood_accuracy"] > metrics["likelihood_accuracy_before"]
+    after, before = metrics["likelihood_accuracy_after"], metrics["likelihood_accuracy_before"]
+    assert after == metrics["classify"][metrics["kept_init"]]["likelihood_accuracy"]
+    assert after > before + 0.05
+    assert after >= metrics["majority_baseline"] + 0.1
+    assert metrics["likelihood_accuracy_after_ci95"][0] > metrics["majority_baseline"]  # beyond the sampling noise
+    hard, hard_ci = metrics["hard_prompt_accuracy"], metrics["hard_prompt_ci95"]
+    assert metrics["hard_prompt"] == "Is this text complaint or no complaint?"
+    assert metrics["likelihood_accuracy_after_ci95"][0] > hard_ci[1]  # the trained vectors beat the same words
+    assert hard < before  # on the tiny model the hand-written words even cost accuracy
     for init in ("text", "random"):
         assert metrics["classify"][init]["loss_last"] < metrics["classify"][init]["loss_first"]
+
+
+def test_the_kept_initialisation_is_chosen_on_validation_loss(metrics):
+    classify = metrics["classify"]
+    assert metrics["kept_init"] == min(classify, key=lambda k: classify[k]["val_loss_last"])
+
+
+def test_label_prior_predicts_what_picking_by_prior_alone_would_score(metrics):
+    labels = load_course_dataset("complaints")["test"]["label"]
+    picks, shares = metrics["pick_share_before"], metrics["test_label_share"]
+    assert shares == {v: labels.count(v) / len(labels) for v in set(labels)}
+    assert sum(picks.values()) == pytest.approx(1.0)
+    assert metrics["prior_only_accuracy"] == pytest.approx(sum(picks[v] * shares[v] for v in shares))
+    # the frozen model's score is well above what its label prior alone would give: it reads the text
+    assert metrics["likelihood_accuracy_before"] > metrics["prior_only_accuracy"] + 0.1
+
+
+def test_generated_accuracy_is_kept_as_a_format_figure(metrics):
+    assert 0 <= metrics["unparsed_before"] <= 1
+    assert metrics["generated_accuracy_after"] > metrics["generated_accuracy_before"]
+    assert metrics["unparsed_after"] < metrics["unparsed_before"]
 
 
 def _wilson(correct, n, z=1.96):
@@ -57,13 +101,17 @@ def _wilson(correct, n, z=1.96):
 def test_accuracies_come_with_95_percent_intervals_on_the_whole_test_split(metrics):
     n = metrics["n_test"]
     assert n == len(load_course_dataset("complaints")["test"])  # N_TEST=None: every test text is scored
-    for name in ("accuracy_before", "accuracy_after", "majority_baseline"):
-        low, high = metrics[f"{name}_ci95"]
+    intervals = {
+        "likelihood_accuracy_before": "likelihood_accuracy_before_ci95",
+        "likelihood_accuracy_after": "likelihood_accuracy_after_ci95",
+        "majority_baseline": "majority_baseline_ci95",
+        "hard_prompt_accuracy": "hard_prompt_ci95",
+    }
+    for name, interval in intervals.items():
+        low, high = metrics[interval]
         assert low <= metrics[name] <= high, name
         assert [low, high] == pytest.approx(_wilson(round(metrics[name] * n), n), abs=1e-12), name
-        assert 0.03 < high - low < 0.15, name  # a few hundred examples: a few points either way
-    assert metrics["classify"]["text"]["ci95"] == metrics["accuracy_after_ci95"]
-    assert metrics["accuracy_after_ci95"][0] > metrics["majority_baseline"]  # the gain is beyond the sampling noise
+        assert 0.02 < high - low < 0.15, name  # a few hundred examples: a few points either way
     for shot in metrics["prompting"].values():
         assert shot["ci95"] == pytest.approx(_wilson(round(shot["accuracy"] * shot["n"]), shot["n"]), abs=1e-12)
 
@@ -81,3 +129,7 @@ def test_base_untouched_size_and_nearest_tokens(metrics):
     assert metrics["base_bytes"] > 100 * metrics["soft_prompt_bytes"]
     assert len(metrics["nearest_tokens"]) == metrics["num_virtual_tokens"]
     assert all(len(row) == 3 and all(isinstance(t, str) for t in row) for row in metrics["nearest_tokens"])
+    assert metrics["starts_on_init_text"] is True  # the text initialisation copies the prompt's token embeddings
+    assert 0 <= metrics["nearest_is_start_count"] <= metrics["num_virtual_tokens"]
+    assert metrics["cosine_to_start_mean"] < 0.99  # the vectors moved
+    assert metrics["nearest_is_start_count"] < metrics["num_virtual_tokens"] // 2  # most left their word

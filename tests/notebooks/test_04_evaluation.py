@@ -68,3 +68,30 @@ def test_two_runs_give_identical_scores(tmp_path):
     # 12 questions: the split's first 12 rows are all geography; dealt round-robin, 3 per subject.
     assert first["mc_subject_counts"] == second["mc_subject_counts"]
     assert first["n_mc_subjects"] == 4 and set(first["mc_subject_counts"].values()) == {3}
+
+
+def test_the_exercise_graders_accept_the_right_values_and_reject_the_easy_slips():
+    import math
+
+    import torch
+    from peft import LoraConfig, TaskType, get_peft_model
+
+    from course_utils.exercises import grade
+    from course_utils.models import load_model_and_tokenizer
+    from course_utils.params import count_params
+
+    assert grade("04.easy", 1 / 4, REF="It is cold outside") is None
+    assert grade("04.easy", 1.0, REF="It is cold outside") is not None  # unclipped
+    assert grade("04.medium", math.exp(-0.5)) is None and grade("04.medium", 1) is not None
+    base, _ = load_model_and_tokenizer(tiny_parameters(NAME)["MODEL_NAME"], task="seq2seq", dtype=torch.float32)
+    total = count_params(base)[1]
+    config = LoraConfig(r=4, lora_alpha=4, target_modules=["q", "v"], task_type=TaskType.SEQ_2_SEQ_LM)
+    model = get_peft_model(base, config)  # as in section 5, at another rank
+    results = {"full": {"trainable_params": total}, "lora": {"trainable_params": count_params(model)[0]}}
+    everywhere, _ = load_model_and_tokenizer(tiny_parameters(NAME)["MODEL_NAME"], task="seq2seq", dtype=torch.float32)
+    config = LoraConfig(r=4, lora_alpha=4, target_modules=["q", "k", "v", "o"], task_type=TaskType.SEQ_2_SEQ_LM)
+    counted = count_params(get_peft_model(everywhere, config))[0]  # peft's own count
+    assert counted == 2 * results["lora"]["trainable_params"]  # T5: q, k, v, o all map d_model <-> heads x d_kv
+    assert grade("04.hard", total / counted, results=results, model=model, LORA_R=4) is None
+    q_and_v_only = total / results["lora"]["trainable_params"]
+    assert grade("04.hard", q_and_v_only, results=results, model=model, LORA_R=4) is not None

@@ -72,3 +72,9 @@ def test_outputs_are_saved(metrics):
         assert (out / name).is_file(), name
     assert (out / "full_fine_tune" / "model.safetensors").is_file()
     assert metrics["saved_bytes"]["lora"] * 50 < metrics["saved_bytes"]["full"]
+
+
+def test_the_medium_exercise_asks_for_a_figure_no_lazy_answer_hits(metrics):
+    f1 = metrics["head_only"]["f1"]  # the head-only model's macro F1, computed by hand in the exercise
+    assert 0.5 < f1 < 0.95
+    assert abs(f1 - metrics["head_only"]["accuracy"]) > 1e-6  # accuracy is a wrong answer, not the right one

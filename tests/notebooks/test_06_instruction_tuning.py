@@ -85,3 +85,22 @@ def test_everything_trained_is_saved(metrics):
     assert (out / "multi_task" / "model.safetensors").is_file()
     assert (out / "lora_single" / "adapter_config.json").is_file()
     assert (out / "forgetting.png").is_file() and (out / "sft_loss.png").is_file()
+
+
+def test_the_all_linear_grader_counts_what_peft_trains(metrics):
+    import torch
+    from peft import LoraConfig, TaskType, get_peft_model
+
+    from course_utils.exercises import grade
+    from course_utils.models import load_model_and_tokenizer
+    from course_utils.params import count_params
+
+    output_dir = Path(metrics["_output_dir"])
+    model, _ = load_model_and_tokenizer(output_dir / "instruct_model", task="causal_lm", dtype=torch.float32)
+    config = LoraConfig(r=16, lora_alpha=16, target_modules="all-linear", task_type=TaskType.CAUSAL_LM)
+    trained = count_params(get_peft_model(model, config))[0]
+    lora_single = metrics["forgetting"]["lora_single"]["trainable_params"]
+    # Bloom, hidden h: query_key_value r(h + 3h) alone; all-linear adds dense r(2h) and the MLP's 2 x r(h + 4h)
+    assert trained == 4 * lora_single
+    assert grade("06.medium", trained, output_dir=output_dir, LORA_R=16) is None
+    assert grade("06.medium", lora_single, output_dir=output_dir, LORA_R=16) is not None

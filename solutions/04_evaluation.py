@@ -1,0 +1,23 @@
+"""Solutions to notebook 04's exercises, and wrong answers their checks must reject."""
+
+SOLUTIONS = {
+    # "cold" is in the reference once, so it matches once (clipping): 1 of the reference's 4 words.
+    "answer_recall": "answer_recall = 1 / 4",
+    "answer_bp": "import math\n\nanswer_bp = math.exp(1 - 9 / 6)",
+    "answer_ratio": (
+        "every_projection = LoraConfig(r=LORA_R, lora_alpha=LORA_R, target_modules=['q', 'k', 'v', 'o'],\n"
+        "                              task_type=TaskType.SEQ_2_SEQ_LM)\n"
+        "base_again, _ = load_model_and_tokenizer(MODEL_NAME, task='seq2seq', dtype=torch.float32)\n"
+        "lora_everywhere = get_peft_model(base_again, every_projection)\n"
+        "answer_ratio = results['full']['trainable_params'] / count_params(lora_everywhere)[0]\n"
+        "del base_again, lora_everywhere"
+    ),
+}
+WRONG = {  # each list: at least one lazy answer (1, 0, True or False) and one plausible mistake
+    "answer_recall": ["answer_recall = 0", "answer_recall = 4 / 4  # every 'cold' counted, no clipping"],
+    "answer_bp": ["answer_bp = 1", "import math\n\nanswer_bp = math.exp(1 - 6 / 9)  # lengths swapped"],
+    "answer_ratio": [
+        "answer_ratio = 1",
+        "answer_ratio = results['full']['trainable_params'] / results['lora']['trainable_params']  # q and v only",
+    ],
+}
