@@ -1,7 +1,7 @@
-"""Text classification with an encoder: pooled features, a frozen body, training, prediction.
+"""Text classification with an encoder: pooled features, the head's modules, fingerprints, prediction.
 
 The four ways notebook 05 compares differ only in *which* parameters train. These helpers
-hold the plumbing they share; the choice of what to freeze stays in the notebook.
+hold the plumbing they share; freezing and training are written in the notebook.
 """
 
 from __future__ import annotations
@@ -10,9 +10,7 @@ import hashlib
 from collections.abc import Iterator, Sequence
 
 import torch
-from transformers import DataCollatorWithPadding, PreTrainedModel, PreTrainedTokenizerBase
-
-from course_utils.train import TrainResult, run_trainer
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 
 def _tokenized_batches(
@@ -77,17 +75,6 @@ def head_module_names(model: PreTrainedModel) -> list[str]:
     return names
 
 
-def freeze_body(model: PreTrainedModel) -> int:
-    """Freeze every parameter of the pretrained body; the head stays trainable.
-
-    Returns:
-        The number of parameters left trainable (the head's).
-    """
-    for param in model.base_model.parameters():
-        param.requires_grad = False
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
-
-
 def weights_sha256(module: torch.nn.Module) -> str:
     """A fingerprint of every parameter's name, shape, dtype and exact bytes.
 
@@ -99,29 +86,6 @@ def weights_sha256(module: torch.nn.Module) -> str:
         digest.update(f"{name}|{tuple(tensor.shape)}|{tensor.dtype}|".encode())
         digest.update(tensor.view(torch.uint8).numpy().tobytes() if tensor.numel() else b"")
     return digest.hexdigest()
-
-
-def train_classifier(
-    model: PreTrainedModel,
-    tokenizer: PreTrainedTokenizerBase,
-    texts: Sequence[str],
-    label_ids: Sequence[int],
-    *,
-    max_length: int = 256,
-    **kwargs,
-) -> TrainResult:
-    """Train a sequence-classification model (plain or peft) with cross-entropy on ``label_ids``.
-
-    Only parameters with ``requires_grad`` change. Other arguments as
-    :func:`course_utils.train.run_trainer` (``output_dir``, ``max_steps``, ``learning_rate``, ...).
-    """
-    from datasets import Dataset
-
-    if not texts or len(texts) != len(label_ids):
-        raise ValueError(f"Need one label per text and some texts; got {len(texts)} texts, {len(label_ids)} labels.")
-    enc = dict(tokenizer(list(texts), truncation=True, max_length=max_length))
-    enc["labels"] = list(label_ids)
-    return run_trainer(model, tokenizer, Dataset.from_dict(enc), DataCollatorWithPadding(tokenizer), **kwargs)
 
 
 @torch.no_grad()

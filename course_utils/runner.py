@@ -42,8 +42,8 @@ def notebook_paths() -> list[Path]:
 
 
 # Text that must not appear in an executed notebook's outputs: library warnings, deprecation
-# notices, tracebacks, ANSI colour codes (load reports), failed loads.
-NOISE = re.compile(r"Warning|Traceback|\x1b\[|Failed to load|deprecated", re.I)
+# notices, tracebacks, ANSI colour codes (load reports), failed loads, text progress bars.
+NOISE = re.compile(r"Warning|Traceback|\x1b\[|Failed to load|deprecated|\d+/\d+ \[\d+:\d+<", re.I)
 
 
 def noisy_outputs(executed: dict) -> list[str]:
@@ -76,6 +76,7 @@ def execute_notebook(
     import papermill as pm
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no loading and saving bars between the outputs
     output_dir = Path(output_dir).resolve()
     output_dir.mkdir(parents=True, exist_ok=True)
     params = {**(parameters or {}), "OUTPUT_DIR": str(output_dir)}

@@ -446,6 +446,16 @@ N_TEMPLATES_HELDOUT = [
     "{c} really impressed with how {g} that was",
     "{c} can I change the address for my {t}?",
 ]
+# Phrasings of a part of the validation split, used neither in training nor in the test split:
+# the validation split then shows, as the test does, how a method copes with new wording.
+C_TEMPLATES_VAL_HELDOUT = [
+    "{c} so frustrated, my {t} {p} again",
+    "{c} {n} days later and still no sign of my {t}",
+]
+N_TEMPLATES_VAL_HELDOUT = [
+    "{c} lovely experience today, the staff were so {g}",
+    "{c} quick question: do you deliver on {d}?",
+]
 REPLY_COMPLAINT = [
     "We are sorry. Your complaint has been sent to our team.",
     "So sorry about this complaint, we will fix it today.",
@@ -484,6 +494,20 @@ def make_complaints(rng: random.Random) -> dict[str, list[dict]]:
             made += 1
     for split_rows in rows.values():
         rng.shuffle(split_rows)
+    # 50 validation rows in new phrasings, from a generator of their own so that the train and
+    # test splits (and the corpus built from train) stay as they were.
+    extra = random.Random(f"{SEED}-complaints-validation-phrasings")
+    made = 0
+    while made < 50:
+        label = "complaint" if made < round(0.49 * 50) else "no complaint"
+        templates = C_TEMPLATES_VAL_HELDOUT if label == "complaint" else N_TEMPLATES_VAL_HELDOUT
+        text = _complaint_text(extra, extra.choice(templates))
+        if text in seen:
+            continue
+        seen.add(text)
+        rows["validation"].append({"text": text, "label": label})
+        made += 1
+    extra.shuffle(rows["validation"])
     return rows
 
 

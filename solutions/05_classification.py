@@ -14,11 +14,13 @@ SOLUTIONS = {
     ),
     "answer_last_block_trainable": (
         "wider, _ = load_classifier()\n"
-        "freeze_body(wider)\n"
+        "for param in wider.base_model.parameters():\n"
+        "    param.requires_grad = False\n"
         "body_blocks = next(m for m in wider.base_model.modules() if isinstance(m, torch.nn.ModuleList))\n"
         "for param in body_blocks[-1].parameters():\n"
         "    param.requires_grad = True\n"
         "answer_last_block_trainable = count_params(wider)[0]\n"
+        "fine_tune('last_block', wider, LORA_LEARNING_RATE)  # between the head's rate and the full model's\n"
         "del wider"
     ),
 }
@@ -34,5 +36,8 @@ WRONG = {  # each list: at least one lazy answer (1, 0, True or False) and one p
     "answer_last_block_trainable": [
         "answer_last_block_trainable = 1",
         "answer_last_block_trainable = results['head_only']['trainable_params']  # the block left frozen",
+        "blocks = next(m for m in load_classifier()[0].base_model.modules() if isinstance(m, torch.nn.ModuleList))\n"
+        "answer_last_block_trainable = results['head_only']['trainable_params'] + sum(\n"
+        "    p.numel() for p in blocks[-1].parameters())  # the right count, but never trained",
     ],
 }

@@ -19,9 +19,19 @@ def head_only_macro_f1(answer, results):
 
 
 @grader("05.hard")
-def head_and_last_block_trainable(answer, results, load_classifier):
-    """The head (as in section 4) plus every parameter of the body's last block."""
+def head_and_last_block_trained(answer, results, load_classifier):
+    """The head (as in section 4) plus every parameter of the body's last block, trained with fine_tune."""
     fresh, _ = load_classifier()
     blocks = next(m for m in fresh.base_model.modules() if isinstance(m, torch.nn.ModuleList))
     expected = results["head_only"]["trainable_params"] + sum(p.numel() for p in blocks[-1].parameters())
-    return expect_int(answer, expected, "the number of trainable parameters with the head and the last block")
+    wrong = expect_int(answer, expected, "the number of trainable parameters with the head and the last block")
+    if wrong:
+        return wrong
+    trained = results.get("last_block", {}).get("trainable_params")
+    if trained != expected:
+        return (
+            'the count is right; now train that model with fine_tune("last_block", your_model, learning_rate)'
+            + ("" if trained is None else ": the run in results['last_block'] trained a different set of parameters")
+            + "."
+        )
+    return None

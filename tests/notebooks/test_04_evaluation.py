@@ -42,7 +42,42 @@ def test_full_and_lora_beat_the_base_and_lora_trains_far_fewer(metrics):
     assert results["lora"]["trainable_params"] * 5 < results["full"]["trainable_params"]
     assert results["lora"]["saved_bytes"] * 5 < results["full"]["saved_bytes"]
     assert (Path(metrics["_output_dir"]) / "results.png").is_file()
-    assert len(metrics["samples"]) == 3
+    for name in ("full", "lora"):
+        for key, gain in metrics["absolute_gain_over_base"][name].items():
+            assert gain == pytest.approx(results[name][key] - results["base"][key])
+        assert isinstance(results[name]["trainable_params"], int)
+
+
+def test_the_run_to_keep_is_chosen_on_validation_loss(metrics):
+    losses = metrics["final_val_loss"]
+    assert set(losses) == {"full", "lora"}
+    assert metrics["kept_on_validation"] == min(losses, key=losses.get)
+    assert (Path(metrics["_output_dir"]) / "loss_curves.png").is_file()
+
+
+def test_the_base_scores_by_copying_its_dialogue(metrics):
+    copying = metrics["copying"]
+    assert set(copying) == {"base", "full", "lora", "whole dialogue", "first line"}
+    assert copying["base"]["rouge1"] == pytest.approx(metrics["results"]["base"]["rouge1"])
+    assert copying["base"]["words_from_dialogue"] >= 0.8 and copying["base"]["opens_like_dialogue"] >= 0.5
+    assert abs(metrics["base_minus_lead_rouge1"]) < 0.1  # scores like the first line, copied as is
+    for name in ("full", "lora"):
+        assert copying[name]["opens_like_dialogue"] <= 0.1, name
+
+
+def test_high_overlap_summaries_with_wrong_facts_are_counted(metrics):
+    from course_utils.metrics import rouge_n, rouge_tokens
+
+    errors, high = metrics["fact_errors"], metrics["fact_error_threshold"]
+    for name in ("full", "lora"):
+        counted = errors[name]
+        assert counted["n_high_missing_fact"] == len(counted["examples"]) <= counted["n_high"] <= metrics["n_test"]
+        assert counted["n_high_missing_fact"] >= 0.1 * counted["n_high"] > 0, name  # fluent, shaped right, wrong
+        for case in counted["examples"]:
+            assert case["rouge1"] == pytest.approx(rouge_n(case["reference"], case["output"], 1)["fmeasure"])
+            assert case["rouge1"] >= high and case["missing"]
+            assert set(case["missing"]) <= set(rouge_tokens(case["reference"]))
+            assert not set(case["missing"]) & set(rouge_tokens(case["output"]))
 
 
 def test_multiple_choice_is_above_chance(metrics):

@@ -19,11 +19,40 @@ def test_every_method_beats_the_majority_baseline(metrics):
     majority = metrics["majority_baseline"]["accuracy"]
     assert 0.4 < majority < 0.6  # the complaint set is balanced
     for method in METHODS:
-        assert metrics[method]["accuracy"] >= majority + 0.15, method
+        assert metrics[method]["accuracy"] >= majority + 0.1, method
         assert metrics[method]["f1"] > metrics["majority_baseline"]["f1"], method
         assert metrics[method]["train_seconds"] > 0 and metrics[method]["peak_memory"] >= 0
     assert metrics["full"]["accuracy"] > metrics["head_only"]["accuracy"]
     assert metrics["reading"]["every_method_beats_majority"] is True
+
+
+def test_the_methods_separate_on_a_task_below_the_ceiling(metrics):
+    f1 = {method: metrics[method]["f1"] for method in METHODS}
+    assert max(f1.values()) < 0.99  # no ceiling: fewer training examples, test phrasings unseen in training
+    assert max(f1.values()) - min(f1.values()) >= 0.1
+    assert abs(f1["full"] - f1["lora"]) >= 0.02
+    assert metrics["reading"]["full_minus_lora_f1_points"] == pytest.approx(100 * (f1["full"] - f1["lora"]))
+    assert metrics["n_train"] == 48 and metrics["n_val"] == 200
+
+
+def test_the_method_is_chosen_on_validation_and_compared_with_the_test(metrics):
+    def key(method):
+        return metrics[method]["val_f1"], -metrics[method]["trainable_params"]
+
+    assert metrics["best_method"] == max(METHODS, key=key)
+    reading = metrics["reading"]
+    assert reading["chosen_on_validation"] == metrics["best_method"]
+    test_best = max(METHODS, key=lambda m: (metrics[m]["f1"], -metrics[m]["trainable_params"]))
+    assert reading["best_on_test"] == test_best
+    lost = 100 * (metrics[test_best]["f1"] - metrics[metrics["best_method"]]["f1"])
+    assert reading["test_f1_points_lost_by_the_choice"] == pytest.approx(lost)
+
+
+def test_lora_lists_the_head_once_in_modules_to_save(metrics):
+    saved = metrics["lora_modules_to_save"]
+    assert saved.count("classifier") == 1  # TaskType.SEQ_CLS added it; the config did not repeat it
+    config = json.loads((Path(metrics["_output_dir"]) / "lora_adapter" / "adapter_config.json").read_text())
+    assert config["modules_to_save"] == saved
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +97,13 @@ def test_scored_texts_were_never_trained_on_and_scores_recompute(metrics):
 
 def test_outputs_are_saved(metrics):
     out = Path(metrics["_output_dir"])
-    for name in ("results.png", "confusion_matrix.png", "head_only.pt", "lora_adapter/adapter_config.json"):
+    for name in (
+        "results.png",
+        "loss_curves.png",
+        "confusion_matrix.png",
+        "head_only.pt",
+        "lora_adapter/adapter_config.json",
+    ):
         assert (out / name).is_file(), name
     assert (out / "full_fine_tune" / "model.safetensors").is_file()
     assert metrics["saved_bytes"]["lora"] * 50 < metrics["saved_bytes"]["full"]

@@ -1,4 +1,4 @@
-"""Classification helpers: pooling equals sentence-transformers, the head is found, freezing freezes."""
+"""Classification helpers: pooling equals sentence-transformers, the head is found, fingerprints, predictions."""
 
 import pytest
 import torch
@@ -9,14 +9,7 @@ from transformers import (
     DistilBertForSequenceClassification,
 )
 
-from course_utils.classify import (
-    freeze_body,
-    head_module_names,
-    mean_pooled,
-    predict_classes,
-    train_classifier,
-    weights_sha256,
-)
+from course_utils.classify import head_module_names, mean_pooled, predict_classes, weights_sha256
 from course_utils.models import load_model_and_tokenizer
 from course_utils.tiny import tiny_model_path
 
@@ -57,18 +50,6 @@ def test_head_modules_per_architecture():
         head_module_names(bert.bert)
 
 
-def test_freeze_body_leaves_exactly_the_head_trainable_and_training_moves_only_it():
-    torch.manual_seed(0)
-    model = DistilBertForSequenceClassification(DistilBertConfig(dim=32, n_layers=2, n_heads=2, hidden_dim=64, **SMALL))
-    assert freeze_body(model) == (32 * 32 + 32) + (32 * 2 + 2)  # pre_classifier + classifier
-    body, head = weights_sha256(model.base_model), weights_sha256(model.classifier)
-    optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.1)
-    model(input_ids=torch.tensor([[1, 2, 3]]), labels=torch.tensor([1])).loss.backward()
-    optimizer.step()
-    assert weights_sha256(model.base_model) == body
-    assert weights_sha256(model.classifier) != head
-
-
 def test_fingerprint_sees_a_one_ulp_change():
     layer = torch.nn.Linear(4, 4)
     before = weights_sha256(layer)
@@ -77,14 +58,11 @@ def test_fingerprint_sees_a_one_ulp_change():
     assert weights_sha256(layer) != before
 
 
-def test_training_a_classifier_lowers_the_loss_and_fits_the_labels(tmp_path):
+def test_predictions_are_the_argmax_of_the_logits_in_any_batch_size():
     model, tokenizer = load_model_and_tokenizer(tiny_model_path("minilm"), task="sequence_classification", num_labels=2)
-    texts = ["my order is late again, terrible service", "thanks, the delivery was quick and perfect"] * 8
-    labels = [0, 1] * 8
-    run = train_classifier(
-        model, tokenizer, texts, labels, output_dir=tmp_path, max_steps=8, learning_rate=1e-4, batch_size=8
-    )
-    assert run.losses[-1] < run.losses[0] - 0.1
-    assert predict_classes(model, tokenizer, texts[:2]) == [0, 1]
-    with pytest.raises(ValueError, match="one label per text"):
-        train_classifier(model, tokenizer, texts, labels[:3], output_dir=tmp_path, max_steps=1, learning_rate=1e-4)
+    texts = ["my order is late again", "thanks, quick and perfect", "where is my parcel?", "great job", "ok"]
+    with torch.no_grad():
+        batch = tokenizer(texts, return_tensors="pt", padding=True)
+        expected = model(**batch).logits.argmax(-1).tolist()
+    assert predict_classes(model, tokenizer, texts) == expected
+    assert predict_classes(model, tokenizer, texts, batch_size=2) == expected

@@ -86,6 +86,14 @@ def test_some_phrasings_exist_in_the_test_split_only():
     assert not any("disappointed" in t for t in load_course_dataset("complaints")["train"]["text"])
 
 
+def test_the_validation_split_has_new_phrasings_of_its_own():
+    ds = load_course_dataset("complaints")
+    own = [t for t in ds["validation"]["text"] if "frustrated" in t or "lovely experience" in t]
+    assert len(own) >= 20
+    for split in ("train", "test"):
+        assert not any("frustrated" in t or "lovely experience" in t for t in ds[split]["text"]), split
+
+
 def test_labels_are_balanced_enough_and_the_label_words_are_in_the_corpus():
     ds = load_course_dataset("complaints")
     labels = ds["test"]["label"]

@@ -72,3 +72,24 @@ def test_the_rehearsal_keeps_every_hub_id_and_cuts_only_counts():
     for overrides in REHEARSAL_PROFILE.values():
         assert not [k for k in overrides if k.endswith(("_NAME", "DATASET", "_DIR"))]
         assert all(isinstance(v, int | list) for v in overrides.values())
+
+
+def test_noisy_outputs_flags_warnings_progress_bars_ansi_and_errors_only():
+    from course_utils.runner import noisy_outputs
+
+    def executed(*outputs):
+        return {"cells": [{"cell_type": "code", "outputs": list(outputs)}]}
+
+    clean = [
+        {"output_type": "stream", "name": "stdout", "text": ["base: rouge1 0.375\n", "12/40 questions right\n"]},
+        {"output_type": "execute_result", "data": {"text/plain": "<IPython.core.display.HTML object>"}},
+    ]
+    assert noisy_outputs(executed(*clean)) == []
+    noisy = {
+        "warning": {"output_type": "stream", "name": "stderr", "text": "x.py:3: UserWarning: careful\n"},
+        "bar": {"output_type": "stream", "name": "stderr", "text": "Loading weights:  50%|##  | 37/74 [00:01<00:01]\n"},
+        "ansi": {"output_type": "stream", "name": "stdout", "text": "\x1b[1mBertModel LOAD REPORT\x1b[0m\n"},
+        "error": {"output_type": "error", "ename": "ValueError", "evalue": "bad", "traceback": []},
+    }
+    for kind, output in noisy.items():
+        assert len(noisy_outputs(executed(*clean, output))) == 1, kind
