@@ -87,11 +87,11 @@ def test_some_phrasings_exist_in_the_test_split_only():
 
 
 def test_the_validation_split_has_new_phrasings_of_its_own():
+    markers = ("so frustrated", "later and still no sign", "lovely experience", "quick question: do you deliver")
     ds = load_course_dataset("complaints")
-    own = [t for t in ds["validation"]["text"] if "frustrated" in t or "lovely experience" in t]
-    assert len(own) >= 20
+    assert sum(any(m in t for m in markers) for t in ds["validation"]["text"]) == 50
     for split in ("train", "test"):
-        assert not any("frustrated" in t or "lovely experience" in t for t in ds[split]["text"]), split
+        assert not any(m in t for t in ds[split]["text"] for m in markers), split
 
 
 def test_labels_are_balanced_enough_and_the_label_words_are_in_the_corpus():
