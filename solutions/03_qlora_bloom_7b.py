@@ -10,7 +10,7 @@ SOLUTIONS = {
     "answer_scale_bytes_no_double_quant": (
         "no_double_quant = BitsAndBytesConfig(\n"
         '    load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=False,\n'
-        "    bnb_4bit_compute_dtype=compute_dtype(),\n"
+        "    bnb_4bit_compute_dtype=bnb_config.bnb_4bit_compute_dtype,\n"
         ")\n"
         "single = AutoModelForCausalLM.from_pretrained(MODEL_NAME, quantization_config=no_double_quant, "
         "device_map=device_map)\n"

@@ -7,7 +7,13 @@ import torch
 import transformers
 from bitsandbytes.nn import Linear4bit
 
-from course_utils.models import load_model_and_tokenizer, native_bf16, recommend_profile
+from course_utils.models import (
+    ModelNotAvailableError,
+    check_model_available,
+    load_model_and_tokenizer,
+    native_bf16,
+    recommend_profile,
+)
 from course_utils.tiny import tiny_model_path
 
 NAME = "00_environment_check"
@@ -47,3 +53,12 @@ def test_generation_continues_the_prompt_and_profile_is_tiny_offline(metrics):
     # Offline with a local tiny model, the real models are out of reach, whatever the GPU.
     assert metrics["recommended_profile"] == recommend_profile(metrics["hardware"]["gpu_total_bytes"], False) == "tiny"
     assert (Path(metrics["_output_dir"]) / f"{NAME}.ipynb").is_file()
+
+
+def test_a_hub_id_is_tried_and_fails_at_once_offline(metrics):
+    try:
+        check_model_available("bigscience/bloomz-560m")
+        expected = None  # cached on this machine: nothing to fail
+    except ModelNotAvailableError as err:
+        expected = str(err)
+    assert metrics["hub_example_error"] == expected

@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import pytest
 from peft import LoraConfig, TaskType
 
 from course_utils.params import count_params
@@ -65,6 +66,22 @@ def test_two_adapters_switch_and_disabled_is_the_base(metrics):
     outputs = metrics["switch_outputs"]
     assert outputs["default"] != outputs["quotes"] != outputs["disabled"]
     assert metrics["disabled_equals_base"] is True
+    # measured, not only "different": each adapter gives its own task the lower validation loss
+    losses = metrics["val_loss_by_adapter"]
+    assert metrics["adapters_own_task_lowest"] is True
+    assert losses["default"]["act_as"] < losses["quotes"]["act_as"]
+    assert losses["quotes"]["quotes"] < losses["default"]["quotes"]
+    assert losses["default"]["act_as"] == pytest.approx(metrics["val_loss_a"], rel=1e-4)  # the same loss as the curve
+    assert losses["quotes"]["quotes"] == pytest.approx(metrics["val_loss_b"], rel=1e-4)
+
+
+def test_held_out_loss_is_computed_without_a_stray_table_or_bar(metrics):
+    executed = json.loads((Path(metrics["_output_dir"]) / f"{NAME}.ipynb").read_text())
+    cells = {cell.get("id"): cell for cell in executed["cells"]}
+    html = [o for o in cells["cell-15c"]["outputs"] if "text/html" in o.get("data", {})]
+    assert html == []  # the evaluation-only Trainer prints nothing: no "Out Loss" table, no progress bar
+    training = [o for o in cells["cell-15"]["outputs"] if "text/html" in o.get("data", {})]
+    assert len(training) == 1  # the training table alone
 
 
 def test_rank_sweep_on_validation_with_fixed_alpha_and_rslora(metrics):

@@ -66,6 +66,15 @@ def test_adapter_saved_and_reloaded_exactly(metrics):
     assert metrics["reload_max_abs_diff"] < 1e-5 and metrics["reload_same_generations"] is True
     dtypes = metrics["reload_dtypes"]  # like is compared with like: both prepared for k-bit training
     assert dtypes["trained"] == dtypes["reloaded"] == ["float32"]
+    assert dtypes["fresh_base"] == ["float32"]  # the prose: a float32 tiny checkpoint, the check shows nothing here
+
+
+def test_generations_learn_the_format_not_the_role(metrics):
+    # what the prose states for the tiny profile
+    shares = metrics["generation_shares"]
+    assert metrics["target_opening"].startswith("I want you to act")
+    assert shares["before"]["format"] == 0.0 and shares["after"]["format"] == 1.0
+    assert shares["after"]["own_role"] == 0.0
 
 
 def test_adapter_holds_only_lora_and_names_the_model_it_was_trained_on(metrics, config):
@@ -114,3 +123,6 @@ def test_peak_and_estimate_for_this_run_are_recorded(metrics):
     assert peak["peak_bytes"] > 0 and peak["method"]
     assert estimate["total_bytes"] > 0 and estimate["method"] == "qlora"
     assert estimate["trainable_params"] == metrics["trainable_params"]
+    # like with like: what training adds (all but the weights) against the measured rise above the baseline
+    assert metrics["estimated_rise_bytes"] == estimate["total_bytes"] - estimate["weights_bytes"] > 0
+    assert peak["delta_bytes"] == max(0, peak["peak_bytes"] - peak["baseline_bytes"])
