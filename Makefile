@@ -11,7 +11,7 @@ export HF_DATASETS_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 export HF_HUB_DISABLE_PROGRESS_BARS ?= 1
 
-.PHONY: setup course rehearse test test-unit test-notebooks test-rehearsal bench bench-quick lint format clean
+.PHONY: setup course lab lesson rehearse test test-unit test-notebooks test-rehearsal bench bench-quick lint format clean
 
 setup: $(STAMP)  ## .venv with torch first (held by a constraint), the pins, course_utils, a kernel
 
@@ -28,6 +28,13 @@ $(STAMP): requirements.txt pyproject.toml
 
 course: setup  ## every notebook, in order, on the tiny profile -> outputs/course/
 	$(PY) -m course_utils.runner
+
+lab: setup  ## JupyterLab with the course kernel, offline; prepared lessons are in lessons/ (make lesson N=02)
+	$(PY) -m course_utils.lesson --lab
+
+lesson: setup  ## make lesson N=02 [SOLUTIONS=1]: that notebook with the tiny profile injected, not executed -> lessons/
+	@test -n "$(N)" || { echo "usage: make lesson N=02  (the start of a notebook's name; SOLUTIONS=1 fills in the exercises)"; exit 2; }
+	@$(PY) -m course_utils.lesson "$(N)" $(if $(SOLUTIONS),--solutions)
 
 rehearse: setup  ## every notebook on its Colab defaults: random-weight real architectures, stand-in datasets -> outputs/rehearsal/
 	$(PY) -m course_utils.runner --profile rehearsal

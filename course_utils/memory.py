@@ -8,12 +8,15 @@ elsewhere. Both report the baseline at the start, so the work's own share is
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import re
 import threading
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import psutil
 import torch
@@ -190,13 +193,69 @@ def _dtype_name(dtype: torch.dtype) -> str:
     return {torch.float32: "fp32", torch.float16: "fp16", torch.bfloat16: "bf16"}[dtype]
 
 
-def saved_activation_bytes(model: torch.nn.Module, batch_size: int, seq_len: int) -> tuple[int, int]:
+# Architectures the estimator (and the planner) is tested on: how each is trained in the course.
+# "causal": next-token loss over the vocabulary; "seq2seq": the decoder's loss over the
+# vocabulary; "classifier": an encoder with a 2-label classification head (notebook 05).
+PLANNABLE = {
+    "bloom": "causal",
+    "llama": "causal",
+    "mistral": "causal",
+    "qwen2": "causal",
+    "t5": "seq2seq",
+    "bert": "classifier",
+    "distilbert": "classifier",
+}
+LORA_TARGETS = {"distilbert": ("q_lin", "v_lin")}  # where peft's own table has no entry
+
+
+def training_kind(config) -> str:
+    """How a config's model is trained here: "causal", "seq2seq" or "classifier".
+
+    Raises:
+        ValueError: an architecture the estimator has not been checked on.
+    """
+    kind = PLANNABLE.get(config.model_type)
+    if kind is None:
+        raise ValueError(
+            f"model_type {config.model_type!r} is not one the estimator has been checked on; "
+            f"it plans {', '.join(sorted(PLANNABLE))}."
+        )
+    return kind
+
+
+def default_lora_targets(config) -> tuple[str, ...]:
+    """The modules LoRA adapts by default for this architecture (peft's table, as ``get_peft_model`` uses it)."""
+    from peft.utils.constants import TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING as PEFT_TARGETS
+
+    found = LORA_TARGETS.get(config.model_type) or PEFT_TARGETS.get(config.model_type)
+    if not found:
+        raise ValueError(f"No default LoRA target modules for model_type {config.model_type!r}; pass target_modules.")
+    return tuple(found)
+
+
+def _training_model_on_meta(config, kind: str) -> torch.nn.Module:
+    from transformers import AutoModelForSequenceClassification
+
+    from course_utils.params import model_on_meta
+
+    if kind != "classifier":
+        return model_on_meta(config)
+    config = copy.deepcopy(config)
+    config.num_labels = 2
+    with torch.device("meta"):
+        return AutoModelForSequenceClassification.from_config(config)
+
+
+def saved_activation_bytes(
+    model: torch.nn.Module, batch_size: int, seq_len: int, classifier: bool = False
+) -> tuple[int, int]:
     """Bytes autograd saves for the backward pass of one forward pass, run on the meta device.
 
     Every tensor autograd keeps is seen by a saved-tensors hook; weights (and views of them)
     are not counted, since they are in memory anyway. Returns ``(activations, logits)``:
     tensors whose last dimension is the vocabulary (the log-probabilities the loss keeps)
-    are reported apart, because a large vocabulary makes them a large share.
+    are reported apart, because a large vocabulary makes them a large share. A
+    ``classifier`` gets one label per sequence instead of a token per position.
     """
     params = {id(p) for p in model.parameters()}
     vocab = model.config.vocab_size
@@ -210,8 +269,15 @@ def saved_activation_bytes(model: torch.nn.Module, batch_size: int, seq_len: int
 
     model.train()
     ids = torch.zeros(batch_size, seq_len, dtype=torch.long, device="meta")
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        model(input_ids=ids, labels=ids)
+    labels = torch.zeros(batch_size, dtype=torch.long, device="meta") if classifier else ids
+    # Without a key/value cache (training), Llama-style models look at the position values to
+    # detect packed sequences, which a meta tensor cannot show; these batches are not packed,
+    # which is the answer the check would give.
+    with (
+        mock.patch("transformers.masking_utils.find_packed_sequence_indices", return_value=None),
+        torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t),
+    ):
+        model(input_ids=ids, labels=labels)
     activations = logits = 0
     for t in seen.values():
         size = t.numel() * t.element_size()
@@ -233,14 +299,15 @@ def estimate_training_memory(
     optimizer: str = "adamw",
     gradient_checkpointing: bool = False,
     lora_r: int = 8,
-    target_modules: tuple[str, ...] = ("query_key_value",),
+    target_modules: tuple[str, ...] | None = None,
     num_virtual_tokens: int = 20,
     double_quant: bool = True,
 ) -> MemoryEstimate:
     """Predict the peak memory of a training step from the architecture alone (meta device).
 
     Args:
-        config: a config object, config.json or model folder (see ``course_utils.params``).
+        config: a config object, config.json or model folder (see ``course_utils.params``),
+            of an architecture in ``PLANNABLE``; an encoder is planned as a 2-label classifier.
         method: "full", "lora", "qlora" (NF4 base + LoRA) or "prompt_tuning".
         batch_size: sequences per step.
         seq_len: tokens per sequence.
@@ -249,7 +316,8 @@ def estimate_training_memory(
         optimizer: "adamw", "adamw_8bit", "paged_adamw_8bit" or "sgd".
         gradient_checkpointing: keep only each block's input; recompute the rest in backward.
         lora_r: LoRA rank (LoRA and QLoRA).
-        target_modules: modules LoRA adapts.
+        target_modules: modules LoRA adapts (default: peft's choice for the architecture,
+            ``query_key_value`` for Bloom).
         num_virtual_tokens: soft prompt length (prompt tuning).
         double_quant: QLoRA's double quantization of the NF4 scales.
 
@@ -263,44 +331,57 @@ def estimate_training_memory(
     """
     from peft import LoraConfig, PromptTuningConfig, TaskType, get_peft_model
 
-    from course_utils.params import load_config, model_on_meta
+    from course_utils.params import load_config
 
     if method not in METHODS:
         raise ValueError(f"method={method!r}: use one of {METHODS}.")
     if optimizer not in OPTIMIZER_BYTES:
         raise ValueError(f"optimizer={optimizer!r}: use one of {sorted(OPTIMIZER_BYTES)}.")
     config = load_config(config)
+    kind = training_kind(config)
+    task_type = {"causal": TaskType.CAUSAL_LM, "seq2seq": TaskType.SEQ_2_SEQ_LM, "classifier": TaskType.SEQ_CLS}[kind]
     act_dtype = (compute_dtype or dtype) if method == "qlora" else dtype
-    model = model_on_meta(config).to(act_dtype)
-    head = model.get_output_embeddings()
+    model = _training_model_on_meta(config, kind).to(act_dtype)
+    all_linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    head = all_linears[-1] if kind == "classifier" else model.get_output_embeddings()
     # bitsandbytes quantizes these (every linear layer but the output head) for QLoRA
-    linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear) and m is not head]
+    linears = [m for m in all_linears if m is not head]
     quantized = sum(m.weight.numel() for m in linears) if method == "qlora" else 0
     base_params = sum(p.numel() for p in model.parameters())
     if method != "full":
         model.requires_grad_(False)
-    if method in ("lora", "qlora"):
-        peft_config = LoraConfig(r=lora_r, target_modules=list(target_modules), task_type=TaskType.CAUSAL_LM)
-        model = get_peft_model(model, peft_config, autocast_adapter_dtype=False)
-    elif method == "prompt_tuning":
-        model = get_peft_model(
-            model, PromptTuningConfig(task_type=TaskType.CAUSAL_LM, num_virtual_tokens=num_virtual_tokens)
-        )
-    if gradient_checkpointing:
-        model.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
-        if method != "full":
-            model.enable_input_require_grads()
-    trainable = [p for p in model.parameters() if p.requires_grad]
-    n_trainable = sum(p.numel() for p in trainable)
-    weight_bytes = BYTES_PER_PARAM["fp32" if method == "qlora" else _dtype_name(dtype)]
-    grad_bytes = weight_bytes if method == "full" else 4.0  # adapters live in float32
-    activations, logits = saved_activation_bytes(model, batch_size, seq_len)
+    with warnings.catch_warnings():  # peft 0.21 still reads transformers' deprecated checkpointing flag
+        warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated")
+        if method in ("lora", "qlora"):
+            targets = list(target_modules or default_lora_targets(config))
+            peft_config = LoraConfig(r=lora_r, target_modules=targets, task_type=task_type)
+            model = get_peft_model(model, peft_config, autocast_adapter_dtype=False)
+        elif method == "prompt_tuning":
+            token_dim = model.get_input_embeddings().embedding_dim
+            prompt_config = PromptTuningConfig(
+                task_type=task_type,
+                num_virtual_tokens=num_virtual_tokens,
+                token_dim=token_dim,
+                num_attention_heads=config.num_attention_heads,
+                num_layers=config.num_hidden_layers,
+            )
+            model = get_peft_model(model, prompt_config)
+        if gradient_checkpointing:
+            model.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
+            if method != "full":
+                model.enable_input_require_grads()
+        trainable = [p for p in model.parameters() if p.requires_grad]
+        n_trainable = sum(p.numel() for p in trainable)
+        weight_bytes = BYTES_PER_PARAM["fp32" if method == "qlora" else _dtype_name(dtype)]
+        grad_bytes = weight_bytes if method == "full" else 4.0  # adapters live in float32
+        activations, logits = saved_activation_bytes(model, batch_size, seq_len, classifier=kind == "classifier")
     if method == "qlora":  # one layer's weight is dequantized to compute_dtype at a time
         activations += max(m.weight.numel() for m in linears) * BYTES_PER_PARAM[_dtype_name(act_dtype)]
-    # The loss keeps float32 log-probabilities (counted in `logits` above); when the backward
-    # pass starts, the logits themselves, the gradient of the log-probabilities and the gradient
-    # of the logits are alive too: three more tensors of batch x sequence x vocabulary floats.
-    logits += 3 * batch_size * seq_len * config.vocab_size * 4
+    if kind != "classifier":
+        # The loss keeps float32 log-probabilities (counted in `logits` above); when the backward
+        # pass starts, the logits themselves, the gradient of the log-probabilities and the gradient
+        # of the logits are alive too: three more tensors of batch x sequence x vocabulary floats.
+        logits += 3 * batch_size * seq_len * config.vocab_size * 4
     largest_trainable = max((p.numel() for p in trainable), default=0)
     return MemoryEstimate(
         method=method,
@@ -315,3 +396,159 @@ def estimate_training_memory(
         activations_bytes=int(activations),
         logits_bytes=int(logits),
     )
+
+
+# --------------------------------------------------------------------------- the planner
+class ConfigNotAvailableError(OSError):
+    """A model's config.json can be neither read locally nor downloaded."""
+
+
+def load_planning_config(source: str | Path):
+    """The config of a model to plan: a folder or config.json, a stored real config, or a Hub id.
+
+    A Hub id costs one small download (its config.json, no weights); the course's real
+    models (``course_utils.paths.REAL_CONFIGS``) are read from ``data/configs`` with no
+    network at all.
+
+    Raises:
+        ConfigNotAvailableError: one line naming the problem and the fix.
+    """
+    from course_utils.params import load_config
+    from course_utils.paths import REAL_CONFIGS, real_config_path
+
+    if Path(source).exists():
+        return load_config(source)
+    if str(source) in REAL_CONFIGS:
+        return load_config(real_config_path(str(source)))
+    from huggingface_hub import hf_hub_download
+    from huggingface_hub.errors import GatedRepoError, LocalEntryNotFoundError, RepositoryNotFoundError
+
+    from course_utils.models import hub_token
+
+    try:
+        return load_config(hf_hub_download(str(source), "config.json", token=hub_token()))
+    except GatedRepoError:
+        reason = "the model is gated: accept its licence on the Hub and set HF_TOKEN"
+    except RepositoryNotFoundError:
+        reason = "no such model on the Hub (check the spelling, e.g. bigscience/bloom-7b1)"
+    except (LocalEntryNotFoundError, OSError, ValueError) as err:  # offline, no network, a malformed id
+        reason = f"the Hub cannot be reached ({type(err).__name__}) and it is not cached"
+    raise ConfigNotAvailableError(
+        f"No config.json for {str(source)!r}: {reason}. Give a local folder or config.json instead."
+    )
+
+
+def format_plan(source: str, config, estimate: MemoryEstimate, budget_bytes: float, setup: str) -> str:
+    """The planner's report: each part of the estimate in GB and whether the peak fits the budget."""
+    gb = 1e9
+    kind = training_kind(config)
+    arch = (config.architectures or [type(config).__name__])[0]
+    trained_as = {"causal": "next-token loss", "seq2seq": "decoder loss", "classifier": "as a 2-label classifier"}
+    weights_note = (
+        f"{estimate.weights_quantized_bytes / gb:.3f} in NF4, {estimate.weights_unquantized_bytes / gb:.3f} "
+        "not quantized"
+        if estimate.method == "qlora"
+        else ""
+    )
+    logits_note = (
+        "the logits and the loss's tensors over the vocabulary"
+        if kind != "classifier"
+        else "none to speak of: the head scores 2 labels"
+    )
+    rows = [
+        ("weights", estimate.weights_bytes, weights_note),
+        ("gradients", estimate.gradients_bytes, f"of {estimate.trainable_params:,} trainable parameters"),
+        ("optimizer state", estimate.optimizer_bytes, ""),
+        ("optimizer temporaries", estimate.optimizer_workspace_bytes, "only during the optimizer step"),
+        ("activations", estimate.activations_bytes, "saved for the backward pass"),
+        ("logits", estimate.logits_bytes, logits_note),
+    ]
+    lines = [f"{source}: {config.model_type} ({arch}), planned with its {trained_as[kind]}", setup]
+    lines += [f"  {name:<22}{size / gb:9.3f} GB  {note}".rstrip() for name, size, note in rows]
+    lines.append(
+        f"  {'peak':<22}{estimate.total_bytes / gb:9.3f} GB  weights + optimizer state + the larger of "
+        "(activations + logits) and (gradients + optimizer temporaries)"
+    )
+    spare = budget_bytes - estimate.total_bytes
+    if spare >= 0:
+        lines.append(f"fits in {budget_bytes / gb:.2f} GB: yes, {spare / gb:.2f} GB to spare")
+    else:
+        tries = ["a smaller --batch-size or --seq-len"]
+        if estimate.activations_bytes > estimate.logits_bytes:
+            tries.insert(0, "--gradient-checkpointing")
+        if estimate.method != "qlora":
+            tries.append("--method qlora")
+        lines.append(f"fits in {budget_bytes / gb:.2f} GB: no, {-spare / gb:.2f} GB over (try {', '.join(tries)})")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m course_utils.memory <model> ...``: plan a training run before loading anything.
+
+    Exit status: 0 if the run fits the budget, 1 if it does not, 2 if the model cannot be planned.
+    """
+    import argparse
+    import sys
+
+    import transformers
+
+    parser = argparse.ArgumentParser(
+        prog="python -m course_utils.memory",
+        description="Predict the peak memory of one training step from a model's config.json alone.",
+    )
+    parser.add_argument("model", help="a model folder, its config.json, or a Hub id (only config.json is fetched)")
+    parser.add_argument("--method", choices=METHODS, default="qlora")
+    parser.add_argument("--batch-size", type=int, default=1)
+    parser.add_argument("--seq-len", type=int, default=512)
+    parser.add_argument("--gpu-gb", type=float, default=15.3, help="budget in GB of 1e9 bytes (a T4 leaves 15.3)")
+    parser.add_argument(
+        "--dtype",
+        choices=("fp32", "fp16", "bf16"),
+        default="fp16",
+        help="weights for full, lora, prompt_tuning; compute dtype for qlora",
+    )
+    parser.add_argument("--optimizer", choices=sorted(OPTIMIZER_BYTES), default="adamw")
+    parser.add_argument("--gradient-checkpointing", action="store_true")
+    parser.add_argument("--lora-r", type=int, default=8)
+    parser.add_argument("--target-modules", nargs="+", default=None, help="default: peft's choice for the model")
+    args = parser.parse_args(argv)
+    for name in ("batch_size", "seq_len", "lora_r"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be a positive whole number, not {getattr(args, name)}")
+    if args.gpu_gb <= 0:
+        parser.error(f"--gpu-gb must be positive, not {args.gpu_gb}")
+    transformers.logging.set_verbosity_error()
+    dtype = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}[args.dtype]
+    try:
+        config = load_planning_config(args.model)
+        training_kind(config)
+        targets = tuple(args.target_modules) if args.target_modules else None
+        if args.method in ("lora", "qlora") and targets is None:
+            targets = default_lora_targets(config)
+        estimate = estimate_training_memory(
+            config,
+            args.method,
+            batch_size=args.batch_size,
+            seq_len=args.seq_len,
+            dtype=torch.float32 if args.method == "qlora" else dtype,
+            compute_dtype=dtype if args.method == "qlora" else None,
+            optimizer=args.optimizer,
+            gradient_checkpointing=args.gradient_checkpointing,
+            lora_r=args.lora_r,
+            target_modules=targets,
+        )
+    except (ConfigNotAvailableError, ValueError) as err:
+        print(f"cannot plan: {err}", file=sys.stderr)
+        return 2
+    adapter = f" | LoRA r={args.lora_r} on {', '.join(targets)}" if args.method in ("lora", "qlora") else ""
+    setup = (
+        f"{args.method} | batch {args.batch_size} x {args.seq_len} tokens | "
+        f"{'compute ' if args.method == 'qlora' else 'weights '}{args.dtype} | {args.optimizer}{adapter} | "
+        f"gradient checkpointing {'on' if args.gradient_checkpointing else 'off'}"
+    )
+    print(format_plan(args.model, config, estimate, args.gpu_gb * 1e9, setup))
+    return 0 if estimate.fits(args.gpu_gb * 1e9) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import re
@@ -34,6 +35,23 @@ def kernel_name() -> str:
     from jupyter_client.kernelspec import KernelSpecManager
 
     return KERNEL_NAME if KERNEL_NAME in KernelSpecManager().find_kernel_specs() else "python3"
+
+
+@functools.cache
+def quiet_kernel_manager() -> type:
+    """The kernel manager the runner starts kernels with: Unix sockets where the OS has them.
+
+    Over TCP, ipykernel warns on the console at every start that its traffic is not
+    encrypted; over IPC sockets (files only this user can reach) there is nothing to warn
+    about. Windows has no IPC transport: TCP there, as Jupyter does by default.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import CaselessStrEnum
+
+    class QuietKernelManager(AsyncKernelManager):
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc" if os.name == "posix" else "tcp", config=True)
+
+    return QuietKernelManager
 
 
 def notebook_paths() -> list[Path]:
@@ -94,6 +112,7 @@ def execute_notebook(
         cwd=str(path.parent),
         progress_bar=False,
         log_output=False,
+        kernel_manager_class=quiet_kernel_manager(),
     )
     if source != path:
         source.unlink()

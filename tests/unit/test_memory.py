@@ -85,3 +85,93 @@ def test_estimator_rejects_unknown_method_and_optimizer():
         estimate_training_memory(BLOOMZ, "dora")
     with pytest.raises(ValueError, match="optimizer='lion'"):
         estimate_training_memory(BLOOMZ, "lora", optimizer="lion")
+
+
+# --------------------------------------------------------------------------- the planner
+import re  # noqa: E402
+
+from course_utils import memory  # noqa: E402
+from course_utils.paths import REAL_CONFIGS  # noqa: E402
+
+
+def _plan(capsys, *argv):
+    code = memory.main([*argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _gb(out: str, row: str) -> float:
+    return float(re.search(rf"^  {row}\s+([\d.]+) GB", out, re.M).group(1))
+
+
+@pytest.mark.parametrize("model_id", sorted(REAL_CONFIGS))
+@pytest.mark.parametrize("method", ["full", "lora", "qlora"])
+def test_planner_prints_the_estimators_figures_for_every_stored_config(capsys, model_id, method):
+    code, out, err = _plan(
+        capsys, model_id, "--method", method, "--batch-size", "2", "--seq-len", "64", "--gradient-checkpointing"
+    )
+    dtype = torch.float32 if method == "qlora" else torch.float16
+    est = estimate_training_memory(
+        real_config_path(model_id),
+        method,
+        batch_size=2,
+        seq_len=64,
+        dtype=dtype,
+        gradient_checkpointing=True,
+        compute_dtype=torch.float16 if method == "qlora" else None,
+    )
+    assert err == "" and code == (0 if est.fits(15.3e9) else 1)
+    for row, value in [
+        ("weights", est.weights_bytes),
+        ("gradients", est.gradients_bytes),
+        ("activations", est.activations_bytes),
+        ("logits", est.logits_bytes),
+        ("peak", est.total_bytes),
+    ]:
+        assert _gb(out, row) == pytest.approx(value / 1e9, abs=6e-4), row
+    assert f"of {est.trainable_params:,} trainable parameters" in out
+
+
+def test_planner_counts_match_the_reference_figures(capsys):
+    expected = {  # COURSE.md reference figures and the recipes' LoRA counts
+        ("bigscience/bloomz-560m", "full"): 559_214_592,
+        ("bigscience/bloomz-560m", "lora"): 786_432,  # r=8 on query_key_value
+        ("distilbert-base-uncased", "full"): 66_955_010,  # with a 2-label head
+        ("HuggingFaceTB/SmolLM2-135M-Instruct", "full"): 134_515_008,
+        ("sentence-transformers/all-MiniLM-L6-v2", "lora"): 74_498,  # r=8 on query, value + classifier
+    }
+    for (model_id, method), count in expected.items():
+        _, out, _ = _plan(capsys, model_id, "--method", method, "--seq-len", "32")
+        assert f"of {count:,} trainable parameters" in out, (model_id, method)
+
+
+def test_planner_says_whether_it_fits_and_exits_accordingly(capsys):
+    args = ["bigscience/bloom-7b1", "--method", "qlora", "--batch-size", "4", "--seq-len", "512"]
+    code, out, _ = _plan(capsys, *args, "--gpu-gb", "15")
+    assert code == 1 and re.search(r"fits in 15.00 GB: no, [\d.]+ GB over", out)
+    code, out, _ = _plan(capsys, *args, "--gpu-gb", "80")
+    assert code == 0 and re.search(r"fits in 80.00 GB: yes, [\d.]+ GB to spare", out)
+
+
+def test_planner_reads_a_config_folder_and_refuses_what_it_cannot_plan_in_one_line(capsys, tmp_path):
+    code, out, _ = _plan(capsys, str(BLOOMZ), "--method", "lora", "--seq-len", "32")
+    assert code == 0 and "bloom (BloomForCausalLM)" in out
+    (tmp_path / "config.json").write_text('{"model_type": "gpt2", "architectures": ["GPT2LMHeadModel"]}')
+    code, out, err = _plan(capsys, str(tmp_path))
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "model_type 'gpt2' is not one the estimator has been checked on; it plans bert, bloom" in err
+
+
+def test_planner_offline_hub_id_is_one_clear_line(capsys, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    code, out, err = _plan(capsys, "no-such-org/no-such-model-xyz")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith("cannot plan: No config.json for 'no-such-org/no-such-model-xyz'")
+    assert "Give a local folder or config.json instead." in err
+
+
+@pytest.mark.parametrize("bad", [["--batch-size", "0"], ["--seq-len", "-5"], ["--gpu-gb", "0"]])
+def test_planner_rejects_sizes_that_are_not_positive(capsys, bad):
+    with pytest.raises(SystemExit) as stopped:
+        memory.main(["bigscience/bloomz-560m", *bad])
+    assert stopped.value.code == 2 and re.search(r"must be (a )?positive", capsys.readouterr().err)

@@ -93,3 +93,14 @@ def test_noisy_outputs_flags_warnings_progress_bars_ansi_and_errors_only():
     }
     for kind, output in noisy.items():
         assert len(noisy_outputs(executed(*clean, output))) == 1, kind
+
+
+def test_kernels_start_over_ipc_and_print_nothing_on_the_console(tmp_path, capfd):
+    nb = _notebook(
+        tmp_path / "01_quiet.ipynb", "import pathlib\npathlib.Path(OUTPUT_DIR, 'metrics.json').write_text('{}')"
+    )
+    assert runner.quiet_kernel_manager()().transport == "ipc"  # POSIX: Unix sockets, nothing to warn about
+    assert runner.execute_notebook(nb, tmp_path / "out") == {}
+    out, err = capfd.readouterr()
+    assert "without encryption" not in err
+    assert out.strip() == err.strip() == ""  # the kernel's own log does not reach the course's console
