@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import functools
 import json
 import os
 import re
@@ -37,19 +36,27 @@ def kernel_name() -> str:
     return KERNEL_NAME if KERNEL_NAME in KernelSpecManager().find_kernel_specs() else "python3"
 
 
-@functools.cache
-def quiet_kernel_manager() -> type:
-    """The kernel manager the runner starts kernels with: Unix sockets where the OS has them.
+def quiet_kernel_manager(log_path: Path | None = None) -> type:
+    """The kernel manager the runner starts kernels with: nothing of the kernel's own on the console.
 
-    Over TCP, ipykernel warns on the console at every start that its traffic is not
-    encrypted; over IPC sockets (files only this user can reach) there is nothing to warn
-    about. Windows has no IPC transport: TCP there, as Jupyter does by default.
+    Over TCP, ipykernel warns at every start that its traffic is not encrypted; over IPC
+    sockets (files only this user can reach) there is nothing to warn about, so kernels use
+    IPC where the OS has it (Windows has not: TCP there, as Jupyter does by default). The
+    kernel's own log (its stderr: start-up notes, an interrupt at shutdown, a crash) goes to
+    ``log_path`` instead of the console; the cells' output is in the notebook either way.
     """
     from jupyter_client.manager import AsyncKernelManager
     from traitlets import CaselessStrEnum
 
     class QuietKernelManager(AsyncKernelManager):
         transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc" if os.name == "posix" else "tcp", config=True)
+
+        async def start_kernel(self, **kw):
+            if log_path is None:
+                return await super().start_kernel(**kw)
+            with open(log_path, "ab") as log:  # the kernel process keeps its own copy of the handle
+                kw.setdefault("stderr", log)
+                return await super().start_kernel(**kw)
 
     return QuietKernelManager
 
@@ -86,7 +93,9 @@ def execute_notebook(
 ) -> dict[str, Any]:
     """Execute one notebook; return the metrics.json it wrote into ``output_dir``.
 
-    The executed copy is written to ``output_dir/<name>.ipynb``. With ``solutions``, the
+    The executed copy is written to ``output_dir/<name>.ipynb``; whatever the kernel process
+    itself printed (not the cells' output) to ``output_dir/kernel.log``, kept only when not
+    empty. With ``solutions``, the
     exercises are answered first with the wrong answers, then with the solutions of
     ``solutions/<name>.py`` (see :mod:`course_utils.exercises`). Raises papermill's
     ``PapermillExecutionError`` if a cell fails.
@@ -112,10 +121,13 @@ def execute_notebook(
         cwd=str(path.parent),
         progress_bar=False,
         log_output=False,
-        kernel_manager_class=quiet_kernel_manager(),
+        kernel_manager_class=quiet_kernel_manager(output_dir / "kernel.log"),
     )
     if source != path:
         source.unlink()
+    kernel_log = output_dir / "kernel.log"
+    if kernel_log.is_file() and not kernel_log.stat().st_size:
+        kernel_log.unlink()
     metrics_file = output_dir / "metrics.json"
     if not metrics_file.is_file():
         raise FileNotFoundError(f"{path.name} ran but wrote no {metrics_file}.")

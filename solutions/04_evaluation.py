@@ -1,8 +1,9 @@
 """Solutions to notebook 04's exercises, and wrong answers their checks must reject."""
 
 SOLUTIONS = {
-    # "cold" is in the reference once, so it matches once (clipping): 1 of the reference's 4 words.
-    "answer_recall": "answer_recall = 1 / 4",
+    # "cold" and "outside" are in the reference once each, so each matches once (clipping):
+    # 2 of the candidate's 5 words.
+    "answer_precision": "answer_precision = 2 / 5",
     "answer_bp": "import math\n\nanswer_bp = math.exp(1 - 9 / 6)",
     "answer_ratio": (
         "every_projection = LoraConfig(r=LORA_R, lora_alpha=LORA_R, target_modules=['q', 'k', 'v', 'o'],\n"
@@ -14,7 +15,11 @@ SOLUTIONS = {
     ),
 }
 WRONG = {  # each list: at least one lazy answer (1, 0, True or False) and one plausible mistake
-    "answer_recall": ["answer_recall = 0", "answer_recall = 4 / 4  # every 'cold' counted, no clipping"],
+    "answer_precision": [
+        "answer_precision = 0",
+        "answer_precision = 5 / 5  # every repeat counted, no clipping",
+        "answer_precision = 2 / 4  # the recall",
+    ],
     "answer_bp": ["answer_bp = 1", "import math\n\nanswer_bp = math.exp(1 - 6 / 9)  # lengths swapped"],
     "answer_ratio": [
         "answer_ratio = 1",

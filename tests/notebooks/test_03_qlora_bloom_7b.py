@@ -51,6 +51,7 @@ def test_without_the_input_hook_reentrant_checkpointing_leaves_lora_out_of_the_g
     probe = metrics["input_grad_probe"]
     assert probe["without_hook_requires_grad"] is False and probe["with_hook_requires_grad"] is True
     assert probe["lora_tensors"] == 2 * config["n_layer"] == probe["lora_tensors_with_grad"]
+    assert probe["lora_tensors_nonzero_grad"] == config["n_layer"]  # lora_B only: B starts at zero, so A's is zero
 
 
 def test_training_lowers_the_validation_loss(metrics):

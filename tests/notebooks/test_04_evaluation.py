@@ -115,8 +115,9 @@ def test_the_exercise_graders_accept_the_right_values_and_reject_the_easy_slips(
     from course_utils.models import load_model_and_tokenizer
     from course_utils.params import count_params
 
-    assert grade("04.easy", 1 / 4, REF="It is cold outside") is None
+    assert grade("04.easy", 2 / 5, REF="It is cold outside") is None
     assert grade("04.easy", 1.0, REF="It is cold outside") is not None  # unclipped
+    assert grade("04.easy", 2 / 4, REF="It is cold outside") is not None  # the recall
     assert grade("04.medium", math.exp(-0.5)) is None and grade("04.medium", 1) is not None
     base, _ = load_model_and_tokenizer(tiny_parameters(NAME)["MODEL_NAME"], task="seq2seq", dtype=torch.float32)
     total = count_params(base)[1]

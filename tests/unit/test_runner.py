@@ -104,3 +104,16 @@ def test_kernels_start_over_ipc_and_print_nothing_on_the_console(tmp_path, capfd
     out, err = capfd.readouterr()
     assert "without encryption" not in err
     assert out.strip() == err.strip() == ""  # the kernel's own log does not reach the course's console
+    assert not (tmp_path / "out" / "kernel.log").exists()  # nothing to keep: an empty log is removed
+
+
+def test_what_the_kernel_process_logs_goes_to_kernel_log_not_the_console(tmp_path, capfd):
+    body = (
+        "from ipykernel.kernelapp import IPKernelApp\n"
+        "IPKernelApp.instance().log.error('a note from the kernel process')\n"
+        "import pathlib\npathlib.Path(OUTPUT_DIR, 'metrics.json').write_text('{}')"
+    )
+    runner.execute_notebook(_notebook(tmp_path / "01_logs.ipynb", body), tmp_path / "out")
+    out, err = capfd.readouterr()
+    assert "a note from the kernel process" not in out + err
+    assert "a note from the kernel process" in (tmp_path / "out" / "kernel.log").read_text()
