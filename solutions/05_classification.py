@@ -1,8 +1,8 @@
 """Solutions to notebook 05's exercises, and wrong answers their checks must reject."""
 
 SOLUTIONS = {
-    # one weight per dimension of the pooled vector, and one bias
-    "answer_regression_params": "answer_regression_params = train_vectors.shape[1] + 1",
+    # three classes: one weight per dimension of the pooled vector and one bias, for each class
+    "answer_regression_params": "answer_regression_params = 3 * (train_vectors.shape[1] + 1)",
     "answer_first_class_f1": (
         "head_matrix = confusion_matrix(test_ids, predictions['head_only'], labels=list(range(len(label_names))))\n"
         "per_class = []\n"
@@ -27,7 +27,8 @@ SOLUTIONS = {
 WRONG = {  # each list: at least one lazy answer (1, 0, True or False) and one plausible mistake
     "answer_regression_params": [
         "answer_regression_params = 1",
-        "answer_regression_params = 2 * (train_vectors.shape[1] + 1)  # a weight vector per class",
+        "answer_regression_params = regression_params  # the two-class model of section 3",
+        "answer_regression_params = 3 * train_vectors.shape[1]  # the biases forgotten",
     ],
     "answer_first_class_f1": [
         "answer_first_class_f1 = 1",

@@ -8,9 +8,10 @@ from course_utils.exercises import expect_close, expect_int, grader
 
 
 @grader("05.easy")
-def logistic_regression_parameters(answer, regression):
-    expected = regression.coef_.size + regression.intercept_.size
-    return expect_int(answer, expected, "the number of parameters of the logistic regression")
+def logistic_regression_parameters_three_classes(answer, regression):
+    """Three classes: one weight vector and one bias per class, on the vectors section 3 used."""
+    expected = 3 * (regression.coef_.shape[1] + 1)
+    return expect_int(answer, expected, "the number of parameters of a three-class logistic regression")
 
 
 @grader("05.medium")
