@@ -95,6 +95,10 @@ def test_label_prior_predicts_what_picking_by_prior_alone_would_score(metrics):
     assert metrics["prior_only_accuracy"] == pytest.approx(sum(picks[v] * shares[v] for v in shares))
     # the frozen model's score is well above what its label prior alone would give: it reads the text
     assert metrics["likelihood_accuracy_before"] > metrics["prior_only_accuracy"] + 0.1
+    # each prompt's picks are printed; the prose says the instruction line shifts the lean
+    by_prompt = metrics["pick_share_by_prompt"]
+    assert set(by_prompt) == {"bare", "zero_shot", "few_shot"} and by_prompt["bare"] == picks
+    assert max(abs(by_prompt["zero_shot"][v] - picks[v]) for v in picks) >= 0.05
 
 
 def test_generated_accuracy_is_kept_as_a_format_figure(metrics):
