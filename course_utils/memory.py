@@ -521,7 +521,6 @@ def main(argv: list[str] | None = None) -> int:
     dtype = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}[args.dtype]
     try:
         config = load_planning_config(args.model)
-        training_kind(config)
         targets = tuple(args.target_modules) if args.target_modules else None
         if args.method in ("lora", "qlora") and targets is None:
             targets = default_lora_targets(config)
