@@ -36,5 +36,8 @@ WRONG = {  # each list: at least one lazy answer (1, 0, True or False) and one p
         # built but never trained
         "untrained = get_peft_model(base, soft_prompt_config(init_text_classify, n=5))\n"
         "answer_five_tokens = (untrained, accuracy_by_likelihood(untrained, val_questions, val_rows))",
+        # built from random vectors and never trained: no longer on a word, but it learned nothing
+        "untrained = get_peft_model(base, soft_prompt_config(None, n=5))\n"
+        "answer_five_tokens = (untrained, accuracy_by_likelihood(untrained, val_questions, val_rows))",
     ],
 }

@@ -14,12 +14,12 @@ SOLUTIONS = {
         ")\n"
         "single = AutoModelForCausalLM.from_pretrained(MODEL_NAME, quantization_config=no_double_quant, "
         "device_map=device_map)\n"
-        "answer_scale_bytes_no_double_quant = scale_bytes(single)\n"
-        "del single\n"
-        "gc.collect()\n"
-        'print(f"scales: {answer_scale_bytes_no_double_quant / MB:.4f} MB without double quantization, '
+        "answer_scale_bytes_no_double_quant = (single, scale_bytes(single))\n"
+        "del single  # the answer holds the model until the cell after the check frees it\n"
+        "no_double_quant_bytes = answer_scale_bytes_no_double_quant[1]\n"
+        'print(f"scales: {no_double_quant_bytes / MB:.4f} MB without double quantization, '
         "{scales_double_quant / MB:.4f} MB with it; saved "
-        '{8 * (answer_scale_bytes_no_double_quant - scales_double_quant) / quantized_weights:.3f} bits per weight")'
+        '{8 * (no_double_quant_bytes - scales_double_quant) / quantized_weights:.3f} bits per weight")'
     ),
 }
 WRONG = {  # each list: a lazy answer and a plausible mistake
@@ -35,6 +35,8 @@ WRONG = {  # each list: a lazy answer and a plausible mistake
     ],
     "answer_scale_bytes_no_double_quant": [
         "answer_scale_bytes_no_double_quant = 0",
-        "answer_scale_bytes_no_double_quant = scales_double_quant",  # measured on the double-quantized model
+        # arithmetic, no model: one float32 scale per block of 64 weights
+        "answer_scale_bytes_no_double_quant = quantized_weights // 64 * 4",
+        "answer_scale_bytes_no_double_quant = (reloaded, scales_double_quant)",  # the double-quantized model
     ],
 }

@@ -72,14 +72,18 @@ def check(exercise_id: str, answer: Any, **context: Any) -> None:
 # Building blocks for graders: each returns None when the answer is right, else a hint.
 
 
-def expect_int(answer: Any, expected: int, what: str = "the count") -> str | None:
-    """An exact integer (a float with an integral value is accepted; True/False are not numbers here)."""
+def expect_int(answer: Any, expected: int, what: str = "the count", hint: str | None = None) -> str | None:
+    """An exact integer (a float with an integral value is accepted; True/False are not numbers here).
+
+    Args:
+        hint: what a wrong count is told (default: compute it from the variables the exercise names).
+    """
     if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
         return f"Give {what} as a number, not {type(answer).__name__}."
     if answer != int(answer):
         return f"{what.capitalize()} is a whole number."
     if int(answer) != expected:
-        return f"That is not {what}: compute it from the variables the exercise names."
+        return f"That is not {what}: " + (hint or "compute it from the variables the exercise names.")
     return None
 
 

@@ -11,7 +11,7 @@ from peft import PromptTuningConfig, TaskType
 from course_utils.exercises import expect_close, expect_int, grader
 from course_utils.params import count_params
 from course_utils.paths import real_config_path
-from course_utils.scoring import choose
+from course_utils.scoring import choose, completion_logprobs
 
 
 def _validation_accuracy(model, tokenizer, val_questions, val_rows, labels) -> float:
@@ -20,11 +20,25 @@ def _validation_accuracy(model, tokenizer, val_questions, val_rows, labels) -> f
     return sum(labels[p] == row["label"] for p, row in zip(picks, val_rows, strict=True)) / len(val_rows)
 
 
+TRAINED_LOSS_SHARE = 0.5  # a trained soft prompt's label loss, at most this share of the frozen model's
+
+
+def _label_loss(model, tokenizer, val_questions, val_rows) -> float:
+    """Mean negative log-probability of each validation question's right label."""
+    labels = [" " + row["label"] for row in val_rows]
+    return -completion_logprobs(model, tokenizer, val_questions, labels).mean().item()
+
+
 @grader("01.easy")
 def trainable_with_50_tokens(answer, **_):
     config = PromptTuningConfig(task_type=TaskType.CAUSAL_LM, num_virtual_tokens=50)
     expected = count_params(real_config_path("bigscience/bloomz-560m"), config)[0]
-    return expect_int(answer, expected, "the number of trainable parameters with 50 virtual tokens")
+    return expect_int(
+        answer,
+        expected,
+        "the number of trainable parameters with 50 virtual tokens",
+        hint="which numbers does prompt tuning train, and how many of them belong to one virtual token?",
+    )
 
 
 @grader("01.medium")
@@ -56,6 +70,15 @@ def five_virtual_tokens(answer, tokenizer, val_questions, val_rows, LABELS, hidd
     on_a_word = [bool((vocab == v).all(dim=-1).any()) for v in vectors]
     if all(on_a_word):
         return "Its vectors are still the initial word embeddings: train it with train_soft_prompt first."
+    # Trained, whatever the initialisation: the right labels' validation loss fell well below the frozen model's
+    # (an untrained soft prompt, random or from words, stays near it).
+    loss = _label_loss(model, tokenizer, val_questions, val_rows)
+    frozen = _label_loss(model.get_base_model(), tokenizer, val_questions, val_rows)
+    if not loss < TRAINED_LOSS_SHARE * frozen:
+        return (
+            f"Its validation loss on the right labels is not below {TRAINED_LOSS_SHARE:.0%} of the frozen model's: "
+            "train it with train_soft_prompt first."
+        )
     if isinstance(accuracy, bool) or not isinstance(accuracy, numbers.Real) or math.isnan(accuracy):
         return "Give the accuracy as a number."
     with torch.no_grad():

@@ -30,7 +30,25 @@ def int4_error_with_blocks_of_16(answer, weights):
     return expect_close(answer, expected, 1e-4, "the mean absolute error of 4-bit absmax in blocks of 16")
 
 
+def _linear4bit_states(model) -> list:
+    from bitsandbytes.nn import Linear4bit
+
+    return [m.weight.quant_state for m in model.modules() if isinstance(m, Linear4bit)]
+
+
 @grader("03.hard")
 def scale_bytes_without_double_quant(answer, quantized_weights):
-    expected = quantized_weights // 64 * 4  # one float32 absmax per block of 64 weights
-    return expect_int(answer, expected, "the bytes of the block scales without double quantization")
+    if not isinstance(answer, tuple) or len(answer) != 2:
+        return "Answer with a pair: (the model loaded without double quantization, its scale bytes)."
+    model, scale_bytes = answer
+    states = _linear4bit_states(model) if isinstance(model, torch.nn.Module) else []
+    if not states:
+        return "The first item must be the model loaded in 4 bits with your BitsAndBytesConfig."
+    if sum(s.shape.numel() for s in states) != quantized_weights:
+        return "That model does not hold the same 4-bit weights as section 3's: load MODEL_NAME."
+    if any(s.nested for s in states):
+        return "That model was loaded with double quantization: set bnb_4bit_use_double_quant=False."
+    measured = sum(s.absmax.numel() * s.absmax.element_size() for s in states)
+    return expect_int(
+        scale_bytes, measured, "the bytes of that model's block scales", hint="add up every Linear4bit's absmax."
+    )
