@@ -16,11 +16,13 @@ original in ``notebooks/`` is never changed. Offline, the tiny profile's models 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 from pathlib import Path
 
+from course_utils.exercises import solved_copy
 from course_utils.paths import repo_root
 from course_utils.profiles import PROFILES, profile_parameters
 from course_utils.runner import kernel_name, notebook_paths
@@ -60,15 +62,8 @@ def prepare_lesson(
     out_dir.mkdir(parents=True, exist_ok=True)
     results_dir = Path(results_dir or repo_root() / "outputs" / "lessons" / path.stem).resolve()
     parameters = {**profile_parameters(path.stem, profile), "OUTPUT_DIR": str(results_dir)}
-    source = path
-    if solutions:
-        from course_utils.exercises import load_solutions, with_solutions
-
-        answers, _ = load_solutions(path.stem)
-        source = out_dir / f".{path.stem}.solved-input.ipynb"
-        source.write_text(json.dumps(with_solutions(json.loads(path.read_text()), answers, {})))
     target = out_dir / (f"{path.stem}.solutions.ipynb" if solutions else path.name)
-    try:
+    with solved_copy(path, out_dir, with_wrong=False) if solutions else contextlib.nullcontext(path) as source:
         pm.execute_notebook(
             str(source),
             str(target),
@@ -78,9 +73,6 @@ def prepare_lesson(
             progress_bar=False,
             log_output=False,
         )
-    finally:
-        if source != path:
-            source.unlink()
     # papermill records the kernel only when it executes; Jupyter opens the copy on this one
     prepared = json.loads(target.read_text())
     prepared["metadata"]["kernelspec"] = kernelspec()

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from course_utils.exercises import solved_copy
 from course_utils.paths import repo_root
 from course_utils.profiles import PROFILES, profile_parameters
 
@@ -107,24 +108,17 @@ def execute_notebook(
     output_dir = Path(output_dir).resolve()
     output_dir.mkdir(parents=True, exist_ok=True)
     params = {**(parameters or {}), "OUTPUT_DIR": str(output_dir)}
-    source = path
-    if solutions:
-        from course_utils.exercises import load_solutions, with_solutions
-
-        source = output_dir / f"{path.stem}.solved-input.ipynb"
-        source.write_text(json.dumps(with_solutions(json.loads(path.read_text()), *load_solutions(path.stem))))
-    pm.execute_notebook(
-        str(source),
-        str(output_dir / path.name),
-        parameters=params,
-        kernel_name=kernel_name(),
-        cwd=str(path.parent),
-        progress_bar=False,
-        log_output=False,
-        kernel_manager_class=quiet_kernel_manager(output_dir / "kernel.log"),
-    )
-    if source != path:
-        source.unlink()
+    with solved_copy(path, output_dir) if solutions else contextlib.nullcontext(path) as source:
+        pm.execute_notebook(
+            str(source),
+            str(output_dir / path.name),
+            parameters=params,
+            kernel_name=kernel_name(),
+            cwd=str(path.parent),
+            progress_bar=False,
+            log_output=False,
+            kernel_manager_class=quiet_kernel_manager(output_dir / "kernel.log"),
+        )
     kernel_log = output_dir / "kernel.log"
     if kernel_log.is_file() and not kernel_log.stat().st_size:
         kernel_log.unlink()

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import copy
 import importlib
+import json
 import math
 import numbers
 import re
 import runpy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -186,3 +188,21 @@ def verdicts(executed: dict) -> dict[str, list[tuple[str, str]]]:
         text = "".join("".join(o.get("text", "")) for o in cell.get("outputs", []) if o.get("output_type") == "stream")
         found.setdefault(cell["metadata"]["exercise"], []).append((role, text.strip()))
     return found
+
+
+@contextmanager
+def solved_copy(path: Path, folder: Path, with_wrong: bool = True) -> Iterator[Path]:
+    """A copy of notebook ``path``, in ``folder``, with every exercise answered; removed on exit.
+
+    Args:
+        with_wrong: try the listed wrong answers before each solution (the tests' copy);
+            False answers with the solutions alone (an instructor's copy).
+    """
+    solutions, wrong = load_solutions(path.stem)
+    copy_path = Path(folder) / f".{path.stem}.solved-input.ipynb"
+    solved = with_solutions(json.loads(path.read_text()), solutions, wrong if with_wrong else {})
+    copy_path.write_text(json.dumps(solved))
+    try:
+        yield copy_path
+    finally:
+        copy_path.unlink(missing_ok=True)

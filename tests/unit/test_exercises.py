@@ -1,6 +1,7 @@
 """Exercise checks: graders reject lazy and wrong answers without printing the right one."""
 
 import copy
+import json
 
 import pytest
 
@@ -11,9 +12,12 @@ from course_utils.exercises import (
     expect_int,
     grade,
     grader,
+    load_solutions,
+    solved_copy,
     verdicts,
     with_solutions,
 )
+from course_utils.paths import repo_root
 
 
 @grader("99.test")
@@ -95,3 +99,15 @@ def test_verdicts_are_read_back_per_exercise_in_order():
     assert verdicts(solved) == {
         "answer_double": [("wrong-check", "99.test: not yet. x"), ("solution-check", "99.test: correct")]
     }
+
+
+@pytest.mark.parametrize("with_wrong", [True, False])
+def test_solved_copy_is_answered_and_removed_even_when_the_run_fails(tmp_path, with_wrong):
+    notebook = repo_root() / "notebooks" / "00_environment_check.ipynb"
+    with pytest.raises(RuntimeError, match="the run failed"):
+        with solved_copy(notebook, tmp_path, with_wrong=with_wrong) as copy_path:
+            tags = [t for c in json.loads(copy_path.read_text())["cells"] for t in c["metadata"].get("tags", [])]
+            assert tags.count("solution") == len(load_solutions(notebook.stem)[0]) > 0
+            assert ("wrong-answer" in tags) is with_wrong
+            raise RuntimeError("the run failed")
+    assert list(tmp_path.iterdir()) == []  # nothing left behind
