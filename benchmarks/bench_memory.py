@@ -30,6 +30,7 @@ METHODS = {  # name -> (estimator method, gradient checkpointing)
     "lora": ("lora", False),
     "lora_gc": ("lora", True),
     "qlora": ("qlora", True),
+    "qlora_lean": ("qlora_lean", True),
     "prompt_tuning": ("prompt_tuning", False),
 }
 QUICK_SHAPE = {"hidden_size": 256, "n_layer": 4, "n_head": 4}  # keeps Bloom's 250,880-token vocabulary
@@ -85,10 +86,10 @@ def worker(args: argparse.Namespace) -> dict:
         get_peft_model,
         prepare_model_for_kbit_training,
     )
-    from transformers import AutoModelForCausalLM
+    from transformers import AutoModelForCausalLM, BitsAndBytesConfig
 
     from course_utils.memory import PeakMemory, estimate_training_memory, model_footprint, rss_bytes
-    from course_utils.models import disable_cpu_4bit_repacking, quantization_config
+    from course_utils.models import compute_dtype, disable_cpu_4bit_repacking, quantization_config
 
     torch.manual_seed(0)
     method = args.worker
@@ -96,20 +97,36 @@ def worker(args: argparse.Namespace) -> dict:
     device = "cuda" if torch.cuda.is_available() else "cpu"
     idle = torch.cuda.memory_allocated() if device == "cuda" else rss_bytes()
 
+    # the lean recipe's 16-bit dtype: the GPU's compute dtype (float16 on a T4), bfloat16 on a CPU
+    half = compute_dtype() if device == "cuda" else torch.bfloat16
     if method == "qlora":
         model = AutoModelForCausalLM.from_pretrained(
             args.model_dir, quantization_config=quantization_config("4bit"), device_map=device
         )
         disable_cpu_4bit_repacking(model)
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=True)
+    elif method == "qlora_lean":  # notebook 03's lean recipe: what is not 4-bit stays 16-bit, but the norms
+        bnb_config = BitsAndBytesConfig(
+            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype=half
+        )
+        model = AutoModelForCausalLM.from_pretrained(
+            args.model_dir, quantization_config=bnb_config, dtype=half, device_map=device
+        )
+        disable_cpu_4bit_repacking(model)
+        model.requires_grad_(False)
+        for module in model.modules():
+            if "Norm" in type(module).__name__:
+                module.float()
+        model.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
+        model.enable_input_require_grads()
     else:
         model = AutoModelForCausalLM.from_pretrained(args.model_dir, dtype=torch.float32).to(device)
     footprint = model_footprint(model)
-    if method in ("lora", "lora_gc", "qlora"):
+    if method in ("lora", "lora_gc", "qlora", "qlora_lean"):
         model = get_peft_model(model, LoraConfig(r=8, target_modules=["query_key_value"], task_type=TaskType.CAUSAL_LM))
     elif method == "prompt_tuning":
         model = get_peft_model(model, PromptTuningConfig(task_type=TaskType.CAUSAL_LM, num_virtual_tokens=20))
-    if checkpointing and method != "qlora":
+    if checkpointing and method not in ("qlora", "qlora_lean"):
         model.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
         model.enable_input_require_grads()
     model.config.use_cache = False
@@ -139,6 +156,7 @@ def worker(args: argparse.Namespace) -> dict:
         batch_size=args.batch_size,
         seq_len=args.seq_len,
         gradient_checkpointing=checkpointing,
+        compute_dtype=half if method == "qlora_lean" else None,
     )
     seconds = statistics.median(times)
     return {

@@ -133,7 +133,7 @@ BYTES_PER_PARAM = {"fp32": 4.0, "fp16": 2.0, "bf16": 2.0, "int8": 1.0, "nf4": 0.
 # Optimizer state per trainable parameter: AdamW keeps two moments in the parameter's dtype
 # (fp32 here); the 8-bit variants keep them in one byte each.
 OPTIMIZER_BYTES = {"adamw": 8.0, "adamw_8bit": 2.0, "paged_adamw_8bit": 2.0, "sgd": 0.0}
-METHODS = ("full", "lora", "qlora", "prompt_tuning")
+METHODS = ("full", "lora", "qlora", "qlora_lean", "prompt_tuning")
 NF4_BLOCK, NF4_SECOND_BLOCK = 64, 256
 
 
@@ -187,6 +187,11 @@ class MemoryEstimate:
     def as_dict(self) -> dict:
         """Every part and the total, for metrics.json."""
         return {**dataclasses.asdict(self), "weights_bytes": self.weights_bytes, "total_bytes": self.total_bytes}
+
+
+def _is_norm(module: torch.nn.Module) -> bool:
+    """A normalisation layer (LayerNorm, RMSNorm, T5's LayerNorm...): what the lean QLoRA recipe keeps in float32."""
+    return "Norm" in type(module).__name__
 
 
 def _dtype_name(dtype: torch.dtype) -> str:
@@ -308,7 +313,10 @@ def estimate_training_memory(
     Args:
         config: a config object, config.json or model folder (see ``course_utils.params``),
             of an architecture in ``PLANNABLE``; an encoder is planned as a 2-label classifier.
-        method: "full", "lora", "qlora" (NF4 base + LoRA) or "prompt_tuning".
+        method: "full", "lora", "qlora" (NF4 base + LoRA, prepared by peft's
+            ``prepare_model_for_kbit_training``), "qlora_lean" (the same NF4 base + LoRA, but
+            what is not 4-bit stays in ``compute_dtype``, the norms alone in float32) or
+            "prompt_tuning".
         batch_size: sequences per step.
         seq_len: tokens per sequence.
         dtype: dtype of the (unquantized) weights for full, LoRA and prompt tuning.
@@ -340,19 +348,25 @@ def estimate_training_memory(
     config = load_config(config)
     kind = training_kind(config)
     task_type = {"causal": TaskType.CAUSAL_LM, "seq2seq": TaskType.SEQ_2_SEQ_LM, "classifier": TaskType.SEQ_CLS}[kind]
-    act_dtype = (compute_dtype or dtype) if method == "qlora" else dtype
+    four_bit = method in ("qlora", "qlora_lean")
+    act_dtype = (compute_dtype or dtype) if four_bit else dtype
     model = _training_model_on_meta(config, kind).to(act_dtype)
     all_linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
     head = all_linears[-1] if kind == "classifier" else model.get_output_embeddings()
     # bitsandbytes quantizes these (every linear layer but the output head) for QLoRA
     linears = [m for m in all_linears if m is not head]
-    quantized = sum(m.weight.numel() for m in linears) if method == "qlora" else 0
+    quantized = sum(m.weight.numel() for m in linears) if four_bit else 0
     base_params = sum(p.numel() for p in model.parameters())
+    norms = [m for m in model.modules() if _is_norm(m)]
+    norm_params = sum(p.numel() for m in norms for p in m.parameters(recurse=False))
+    if method == "qlora_lean":  # the lean recipe keeps the norms alone in float32
+        for m in norms:
+            m.float()
     if method != "full":
         model.requires_grad_(False)
     with warnings.catch_warnings():  # peft 0.21 still reads transformers' deprecated checkpointing flag
         warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated")
-        if method in ("lora", "qlora"):
+        if method in ("lora", "qlora", "qlora_lean"):
             targets = list(target_modules or default_lora_targets(config))
             peft_config = LoraConfig(r=lora_r, target_modules=targets, task_type=task_type)
             model = get_peft_model(model, peft_config, autocast_adapter_dtype=False)
@@ -372,10 +386,13 @@ def estimate_training_memory(
                 model.enable_input_require_grads()
         trainable = [p for p in model.parameters() if p.requires_grad]
         n_trainable = sum(p.numel() for p in trainable)
-        weight_bytes = BYTES_PER_PARAM["fp32" if method == "qlora" else _dtype_name(dtype)]
+        weight_bytes = BYTES_PER_PARAM["fp32" if method == "qlora" else _dtype_name(act_dtype)]
         grad_bytes = weight_bytes if method == "full" else 4.0  # adapters live in float32
         activations, logits = saved_activation_bytes(model, batch_size, seq_len, classifier=kind == "classifier")
-    if method == "qlora":  # one layer's weight is dequantized to compute_dtype at a time
+    unquantized = (base_params - quantized) * weight_bytes
+    if method == "qlora_lean":  # the norms in float32, the rest (embedding, head, biases) in act_dtype
+        unquantized += norm_params * (4 - weight_bytes)
+    if four_bit:  # one layer's weight is dequantized to compute_dtype at a time
         activations += max(m.weight.numel() for m in linears) * BYTES_PER_PARAM[_dtype_name(act_dtype)]
     if kind != "classifier":
         # The loss keeps float32 log-probabilities (counted in `logits` above); when the backward
@@ -387,9 +404,7 @@ def estimate_training_memory(
         method=method,
         trainable_params=n_trainable,
         weights_quantized_bytes=int(quantized * nf4_bytes_per_param(double_quant)),
-        weights_unquantized_bytes=int(
-            (base_params - quantized) * weight_bytes + (n_trainable if method != "full" else 0) * 4
-        ),
+        weights_unquantized_bytes=int(unquantized + (n_trainable if method != "full" else 0) * 4),
         gradients_bytes=int(n_trainable * grad_bytes),
         optimizer_bytes=int(n_trainable * OPTIMIZER_BYTES[optimizer] * (grad_bytes / 4)),
         optimizer_workspace_bytes=int(2 * largest_trainable * grad_bytes) if optimizer == "adamw" else 0,
@@ -476,8 +491,8 @@ def format_plan(source: str, config, estimate: MemoryEstimate, budget_bytes: flo
         tries = ["a smaller --batch-size or --seq-len"]
         if estimate.activations_bytes > estimate.logits_bytes:
             tries.insert(0, "--gradient-checkpointing")
-        if estimate.method != "qlora":
-            tries.append("--method qlora")
+        if estimate.method != "qlora_lean":  # the smallest weights the estimator knows
+            tries.append("--method qlora_lean")
         lines.append(f"fits in {budget_bytes / gb:.2f} GB: no, {-spare / gb:.2f} GB over (try {', '.join(tries)})")
     return "\n".join(lines)
 

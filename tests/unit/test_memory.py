@@ -60,6 +60,19 @@ def test_qlora_quantizes_every_linear_but_the_head_and_keeps_the_rest_in_float32
     assert est.trainable_params == 786_432 and est.optimizer_bytes == 8 * 786_432
 
 
+def test_lean_qlora_keeps_what_is_not_4_bit_in_16_bits_but_the_norms():
+    stock = estimate_training_memory(BLOOMZ, "qlora", seq_len=128, compute_dtype=torch.float16)
+    lean = estimate_training_memory(BLOOMZ, "qlora_lean", seq_len=128, compute_dtype=torch.float16)
+    linear = 24 * (3 * 1024 * 1024 + 1024 * 1024 + 2 * 4 * 1024 * 1024)
+    norms = (2 * 24 + 2) * 2 * 1024  # two LayerNorms per block, the embedding's and the final one: weight and bias
+    assert lean.weights_quantized_bytes == stock.weights_quantized_bytes
+    assert lean.weights_unquantized_bytes == norms * 4 + (559_214_592 - linear - norms) * 2 + 786_432 * 4
+    # the embedding (tied to the head) alone: 250,880 x 1024 parameters, 2 bytes each saved
+    assert stock.weights_bytes - lean.weights_bytes > 250_880 * 1024 * 2
+    assert lean.trainable_params == stock.trainable_params == 786_432
+    assert lean.gradients_bytes == stock.gradients_bytes  # the LoRA matrices stay in float32 in both
+
+
 def test_checkpointing_batch_and_vocabulary_move_the_activations_the_right_way():
     plain = estimate_training_memory(BLOOMZ, "lora", seq_len=256)
     checkpointed = estimate_training_memory(BLOOMZ, "lora", seq_len=256, gradient_checkpointing=True)
