@@ -22,6 +22,7 @@ from typing import Any
 
 from datasets import ClassLabel, Dataset, DatasetDict, Value
 
+from course_utils.checks import CourseInputError
 from course_utils.paths import data_dir
 
 SPLITS = ("train", "validation", "test")
@@ -112,12 +113,14 @@ def check_dataset(ds: DatasetDict, name: str, columns: list[str]) -> DatasetDict
     """Raise one clear line if a split is missing or empty, or lacks a needed column."""
     for split in SPLITS:
         if split not in ds:
-            raise ValueError(f"Dataset {name!r} has no {split!r} split (has {sorted(ds)}).")
+            raise CourseInputError(f"Dataset {name!r} has no {split!r} split (has {sorted(ds)}).")
         if len(ds[split]) == 0:
-            raise ValueError(f"Dataset {name!r}: the {split!r} split is empty; add examples or pick another split.")
+            raise CourseInputError(
+                f"Dataset {name!r}: the {split!r} split is empty; add examples or pick another split."
+            )
         missing = [c for c in columns if c not in ds[split].column_names]
         if missing:
-            raise ValueError(
+            raise CourseInputError(
                 f"Dataset {name!r} split {split!r} lacks column(s) {missing} (has {ds[split].column_names}); "
                 "rename them with dataset.rename_column(old, new)."
             )

@@ -24,6 +24,8 @@ from transformers import (
     PreTrainedTokenizerBase,
 )
 
+from course_utils.checks import OneLineError
+
 TASKS = {
     "causal_lm": AutoModelForCausalLM,
     "seq2seq": AutoModelForSeq2SeqLM,
@@ -39,11 +41,11 @@ TINY_KIND_FOR_TASK = {
 HUB_HOST = ("huggingface.co", 443)
 
 
-class ModelNotAvailableError(OSError):
-    """The model is neither a local folder, nor cached, nor reachable on the Hub."""
+class ModelNotAvailableError(OneLineError, OSError):
+    """The model is neither a local folder, nor cached, nor on a reachable Hub."""
 
 
-class MissingDependencyError(ImportError):
+class MissingDependencyError(OneLineError, ImportError):
     """An optional package (such as bitsandbytes) is needed for what was asked."""
 
 
@@ -77,6 +79,19 @@ def _is_cached(model_id: str) -> bool:
     return isinstance(try_to_load_from_cache(model_id, "config.json"), str)
 
 
+def _on_hub(model_id: str) -> bool:
+    """Whether the Hub has a model repository of that id (True when the Hub cannot say)."""
+    from huggingface_hub import repo_exists
+    from huggingface_hub.errors import HFValidationError
+
+    try:
+        return repo_exists(model_id, token=hub_token())
+    except HFValidationError:  # not even a valid id (spaces, bad characters)
+        return False
+    except Exception:  # the Hub did not answer: from_pretrained will say what went wrong
+        return True
+
+
 def check_model_available(name_or_path: str | os.PathLike, task: str = "causal_lm") -> bool:
     """Return True if the weights are local; raise one clear line if they cannot be had.
 
@@ -84,12 +99,20 @@ def check_model_available(name_or_path: str | os.PathLike, task: str = "causal_l
         True for a local folder, False for a Hub id that is cached or reachable.
 
     Raises:
-        ModelNotAvailableError: a Hub id that is not cached while the Hub is unreachable.
+        ModelNotAvailableError: a Hub id that is not cached while the Hub is unreachable, or
+            that names no model on the Hub (a typo).
     """
     if Path(name_or_path).is_dir():
         return True
     name = str(name_or_path)
-    if _is_cached(name) or hub_reachable():
+    if _is_cached(name):
+        return False
+    if hub_reachable():
+        if not _on_hub(name):
+            raise ModelNotAvailableError(
+                f"No model {name!r} on the Hugging Face Hub: check the spelling (organisation/name, as on its Hub "
+                "page); a private or gated model also needs HF_TOKEN."
+            )
         return False
     kind = TINY_KIND_FOR_TASK.get(task, "bloom")
     raise ModelNotAvailableError(
