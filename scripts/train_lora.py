@@ -1,0 +1,133 @@
+"""Train a LoRA adapter with the plain Hugging Face Trainer, and resume after an interruption.
+
+Every argument is visible below; nothing comes from course_utils but the data loader and the
+embedded tiny model (offline). Checkpoints go to ``<output-dir>/checkpoints`` every
+``--save-steps`` steps; run the same command again after a crash or a disconnect and it
+resumes from the last one (one line says so), with the optimizer, the scheduler, the random
+state and the position in the data restored. The adapter is saved to ``<output-dir>/adapter``.
+
+    python scripts/train_lora.py --output-dir outputs/train_lora            # tiny Bloom, offline
+    python scripts/train_lora.py --model bigscience/bloomz-560m --output-dir /content/drive/MyDrive/run
+
+``--die-after-step K`` kills the process (SIGKILL, not a polite exit) right after the
+checkpoint of step K is written: the resume test uses it to interrupt a run for real.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import time
+from pathlib import Path
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=None, help="Hub id or folder (default: the embedded tiny Bloom)")
+    parser.add_argument("--dataset", default="act_as", help="a course dataset (data/) with act/prompt columns")
+    parser.add_argument("--output-dir", type=Path, required=True)
+    parser.add_argument("--max-steps", type=int, default=12)
+    parser.add_argument("--save-steps", type=int, default=4)
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--learning-rate", type=float, default=3e-3)
+    parser.add_argument("--lora-r", type=int, default=8)
+    parser.add_argument("--max-length", type=int, default=96)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--die-after-step", type=int, default=None, help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import torch
+    import transformers
+    from datasets import Dataset
+    from peft import LoraConfig, TaskType, get_peft_model
+    from transformers import (
+        AutoModelForCausalLM,
+        AutoTokenizer,
+        DataCollatorForSeq2Seq,
+        Trainer,
+        TrainerCallback,
+        TrainingArguments,
+    )
+    from transformers.trainer_utils import get_last_checkpoint
+
+    from course_utils.data import load_course_dataset
+    from course_utils.tiny import tiny_model_path
+
+    transformers.logging.set_verbosity_error()
+    transformers.set_seed(args.seed)  # before get_peft_model: LoRA's A matrices start random
+    model_name = args.model or str(tiny_model_path("bloom"))
+    tokenizer = AutoTokenizer.from_pretrained(model_name)
+    model = AutoModelForCausalLM.from_pretrained(model_name, dtype=torch.float32)
+    lora_config = LoraConfig(
+        r=args.lora_r,
+        lora_alpha=2 * args.lora_r,
+        lora_dropout=0.05,
+        target_modules=["query_key_value"],
+        task_type=TaskType.CAUSAL_LM,
+    )
+    model = get_peft_model(model, lora_config)
+
+    def encode(row: dict) -> dict:  # the loss is on the text after the topic line only
+        prompt_ids = tokenizer(f"Topic: {row['act']}\nText:")["input_ids"]
+        text_ids = tokenizer(" " + row["prompt"] + tokenizer.eos_token)["input_ids"]
+        ids = (prompt_ids + text_ids)[: args.max_length]
+        labels = ([-100] * len(prompt_ids) + text_ids)[: args.max_length]
+        return {"input_ids": ids, "attention_mask": [1] * len(ids), "labels": labels}
+
+    data = load_course_dataset(args.dataset)
+    train = Dataset.from_list([encode(r) for r in data["train"]])
+    checkpoints = args.output_dir / "checkpoints"
+    training_args = TrainingArguments(
+        output_dir=str(checkpoints),
+        max_steps=args.max_steps,
+        per_device_train_batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        save_strategy="steps",
+        save_steps=args.save_steps,
+        save_total_limit=2,  # the last two checkpoints: one may be half-written when the process dies
+        logging_steps=1,
+        report_to="none",
+        seed=args.seed,
+        data_seed=args.seed,
+        use_cpu=not torch.cuda.is_available(),
+        disable_tqdm=True,
+    )
+
+    class DieAfterStep(TrainerCallback):
+        def on_save(self, _args, state, _control, **_):
+            if args.die_after_step is not None and state.global_step >= args.die_after_step:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    trainer = Trainer(
+        model=model,
+        args=training_args,
+        train_dataset=train,
+        data_collator=DataCollatorForSeq2Seq(tokenizer, label_pad_token_id=-100),
+        callbacks=[DieAfterStep()],
+    )
+    last = get_last_checkpoint(str(checkpoints)) if checkpoints.is_dir() else None
+    if last:
+        print(f"resuming from {last} (step {int(last.rsplit('-', 1)[-1])} of {args.max_steps})", flush=True)
+    result = trainer.train(resume_from_checkpoint=last)
+    adapter_dir = args.output_dir / "adapter"
+    if (adapter_dir / "adapter_model.safetensors").is_file():  # never replaced without a word
+        saved_at = time.strftime(
+            "%Y-%m-%d %H:%M", time.localtime((adapter_dir / "adapter_model.safetensors").stat().st_mtime)
+        )
+        print(f"replacing the adapter saved in {adapter_dir} at {saved_at}", flush=True)
+    model.save_pretrained(adapter_dir, save_embedding_layers=False)
+    print(
+        f"trained to step {trainer.state.global_step}: loss {result.training_loss:.4f}; "
+        f"adapter in {args.output_dir / 'adapter'}",
+        flush=True,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
