@@ -17,6 +17,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import sys
 import threading
 import time
@@ -89,12 +90,26 @@ def noisy_outputs(executed: dict) -> list[str]:
     return found
 
 
+def remove_checkpoints(folder: Path) -> list[Path]:
+    """Delete the Trainer checkpoints (``checkpoint-<step>`` folders) a previous run left in ``folder``.
+
+    A notebook resumes from its newest checkpoint when rerun (a learner's disconnect); a
+    course run must start from scratch instead, or a checkpoint of an older run would stand in
+    for training. Returns the folders removed.
+    """
+    found = [p for p in Path(folder).rglob("checkpoint-*") if (p / "trainer_state.json").is_file()]
+    for checkpoint in found:
+        shutil.rmtree(checkpoint)
+    return found
+
+
 def execute_notebook(
     path: Path, output_dir: Path, parameters: dict[str, Any] | None = None, solutions: bool = False
 ) -> dict[str, Any]:
     """Execute one notebook; return the metrics.json it wrote into ``output_dir``.
 
-    The executed copy is written to ``output_dir/<name>.ipynb``; whatever the kernel process
+    Every run starts from scratch (:func:`remove_checkpoints`). The executed copy is written to
+    ``output_dir/<name>.ipynb``; whatever the kernel process
     itself printed (not the cells' output) to ``output_dir/kernel.log``, kept only when not
     empty. With ``solutions``, the
     exercises are answered first with the wrong answers, then with the solutions of
@@ -107,6 +122,7 @@ def execute_notebook(
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no loading and saving bars between the outputs
     output_dir = Path(output_dir).resolve()
     output_dir.mkdir(parents=True, exist_ok=True)
+    remove_checkpoints(output_dir)
     params = {**(parameters or {}), "OUTPUT_DIR": str(output_dir)}
     with solved_copy(path, output_dir) if solutions else contextlib.nullcontext(path) as source:
         pm.execute_notebook(

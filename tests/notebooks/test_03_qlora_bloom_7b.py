@@ -127,3 +127,17 @@ def test_peak_and_estimate_for_this_run_are_recorded(metrics):
     # like with like: what training adds (all but the weights) against the measured rise above the baseline
     assert metrics["estimated_rise_bytes"] == estimate["total_bytes"] - estimate["weights_bytes"] > 0
     assert peak["delta_bytes"] == max(0, peak["peak_bytes"] - peak["baseline_bytes"])
+
+
+def test_training_writes_checkpoints_a_rerun_resumes_from(metrics):
+    from course_utils.profiles import tiny_parameters
+
+    steps = tiny_parameters(NAME)["MAX_STEPS"]
+    assert metrics["resumed_from"] is None  # a course run starts from scratch
+    kept = sorted(
+        (Path(metrics["_output_dir"]) / "trainer").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1])
+    )
+    assert [p.name for p in kept] == [f"checkpoint-{3 * steps // 4}", f"checkpoint-{steps}"]  # the last two quarters
+    for checkpoint in kept:  # what resuming needs: the adapter, the optimizer and the random state
+        for name in ("adapter_model.safetensors", "optimizer.pt", "rng_state.pth", "trainer_state.json"):
+            assert (checkpoint / name).is_file(), (checkpoint.name, name)

@@ -117,3 +117,16 @@ def test_what_the_kernel_process_logs_goes_to_kernel_log_not_the_console(tmp_pat
     out, err = capfd.readouterr()
     assert "a note from the kernel process" not in out + err
     assert "a note from the kernel process" in (tmp_path / "out" / "kernel.log").read_text()
+
+
+def test_a_course_run_starts_from_scratch_but_keeps_what_is_not_a_checkpoint(tmp_path):
+    from course_utils.runner import remove_checkpoints
+
+    for step in (4, 8):
+        (tmp_path / "trainer" / f"checkpoint-{step}").mkdir(parents=True)
+        (tmp_path / "trainer" / f"checkpoint-{step}" / "trainer_state.json").write_text("{}")
+    (tmp_path / "checkpoint-notes").mkdir()  # a folder of that name that no Trainer wrote
+    (tmp_path / "adapter").mkdir()
+    removed = remove_checkpoints(tmp_path)
+    assert sorted(p.name for p in removed) == ["checkpoint-4", "checkpoint-8"]
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["adapter", "checkpoint-notes", "trainer"]
