@@ -11,7 +11,7 @@ export HF_DATASETS_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 export HF_HUB_DISABLE_PROGRESS_BARS ?= 1
 
-.PHONY: setup course lab lesson rehearse test test-unit test-notebooks test-rehearsal bench bench-quick lint format clean
+.PHONY: setup course lab lesson rehearse test test-unit test-notebooks test-rehearsal test-determinism test-latest bench bench-quick lint format clean
 
 setup: $(STAMP)  ## .venv with torch first (held by a constraint), the pins, course_utils, a kernel
 
@@ -58,6 +58,12 @@ test-notebooks: setup
 
 test-rehearsal: setup
 	$(PY) -m pytest tests/rehearsal
+
+test-latest:  ## the newest transformers, peft, trl, bitsandbytes, accelerate, datasets in .venv-latest: unit tests and two notebooks
+	python3 scripts/test_latest.py
+
+test-determinism: setup  ## every notebook run twice and compared by nbval (make test compares two of them)
+	DETERMINISM_NOTEBOOKS=all $(PY) -m pytest tests/notebooks/test_determinism.py
 
 lint: setup
 	$(PY) -m ruff check .
