@@ -33,6 +33,10 @@ METHODS = {  # name -> (estimator method, gradient checkpointing)
     "qlora_lean": ("qlora_lean", True),
     "prompt_tuning": ("prompt_tuning", False),
 }
+# What runs unless --methods says otherwise. The lean recipe computes in 16 bits, which CPUs
+# without native bfloat16 matmuls run about 80 times slower (benchmarks/README.md): ask for it
+# with --methods qlora,qlora_lean, on a GPU or such a CPU.
+DEFAULT_METHODS = [m for m in METHODS if m != "qlora_lean"]
 QUICK_SHAPE = {"hidden_size": 256, "n_layer": 4, "n_head": 4}  # keeps Bloom's 250,880-token vocabulary
 
 
@@ -262,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seq-len", type=int, default=128)
     parser.add_argument("--batch-size", type=int, default=1)
     parser.add_argument("--steps", type=int, default=3, help="measured steps after one warm-up")
-    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--methods", default=",".join(DEFAULT_METHODS), help=f"any of {', '.join(METHODS)}")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--model-dir", default=None, help=argparse.SUPPRESS)
