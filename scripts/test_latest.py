@@ -92,9 +92,7 @@ def main() -> int:
     parts = {}
     for part, paths in [("unit tests", ["tests/unit"]), ("notebooks 00 and 02", NOTEBOOK_TESTS)]:
         start = time.time()
-        done = run(
-            str(python), "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *paths, capture_output=True, env=env
-        )
+        done = run(str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", *paths, capture_output=True, env=env)
         summary = (done.stdout.strip().splitlines() or ["no output"])[-1]
         parts[part] = {"passed": done.returncode == 0, "summary": summary, "seconds": round(time.time() - start)}
         if done.returncode:
