@@ -82,11 +82,11 @@ def check_adapter_fits(adapter_dir: str | Path, model: torch.nn.Module) -> None:
             f"No adapter in {folder} (no adapter_model.safetensors): train and save one there first."
         )
     base = json.loads((folder / "adapter_config.json").read_text()).get("base_model_name_or_path")
-    widths = {}
-    for name, module in model.named_modules():
-        weight = getattr(module, "weight", None)
-        if isinstance(module, torch.nn.Linear) and weight is not None:
-            widths[name.removeprefix("base_model.model.").removesuffix(".base_layer")] = module.in_features
+    widths = {
+        name.removeprefix("base_model.model.").removesuffix(".base_layer"): module.in_features
+        for name, module in model.named_modules()
+        if isinstance(module, torch.nn.Linear)
+    }
     with safe_open(weights, framework="pt") as saved:
         for key in saved.keys():
             if ".lora_A." not in key:
