@@ -118,6 +118,24 @@ def sync_notebook(path: Path) -> bool:
     return new != text
 
 
+def output_folder(output_dir: str | Path, drive_dir: str | Path | None = None) -> Path:
+    """A notebook's output folder, created: ``output_dir``, or in Colab with ``drive_dir`` set, on Google Drive.
+
+    Colab wipes the runtime's disk when a session ends. With ``drive_dir`` (for example
+    "/content/drive/MyDrive/course") the checkpoints, adapters and figures go to
+    ``drive_dir/<name of output_dir>`` instead, and Drive is mounted (Colab asks for access
+    once). Elsewhere, or with ``drive_dir`` None, it is ``output_dir`` itself.
+    """
+    folder = Path(output_dir)
+    if drive_dir and "google.colab" in sys.modules:
+        from google.colab import drive
+
+        drive.mount("/content/drive")
+        folder = Path(drive_dir) / folder.name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def main() -> int:
     from course_utils.runner import notebook_paths
 

@@ -9,11 +9,20 @@ import matplotlib.pyplot as plt
 
 
 def loss_history(log_history: Sequence[Mapping]) -> dict[str, list[tuple[int, float]]]:
-    """``{"train": [(step, loss), ...], "eval": [(step, eval_loss), ...]}`` from ``trainer.state.log_history``."""
-    return {
-        "train": [(int(e["step"]), float(e["loss"])) for e in log_history if "loss" in e],
-        "eval": [(int(e["step"]), float(e["eval_loss"])) for e in log_history if "eval_loss" in e],
-    }
+    """``{"train": [(step, loss), ...], "eval": [(step, eval_loss), ...]}`` from ``trainer.state.log_history``.
+
+    One entry per step, the first logged: a run resumed from a checkpoint evaluates again at
+    that step (``eval_on_start``) and logs the same loss twice.
+    """
+
+    def first_per_step(key: str) -> list[tuple[int, float]]:
+        by_step: dict[int, float] = {}
+        for entry in log_history:
+            if key in entry:
+                by_step.setdefault(int(entry["step"]), float(entry[key]))
+        return list(by_step.items())
+
+    return {"train": first_per_step("loss"), "eval": first_per_step("eval_loss")}
 
 
 def plot_losses(runs: Mapping[str, Sequence[Mapping]], path: str | Path | None = None, title: str = ""):

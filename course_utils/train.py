@@ -6,11 +6,65 @@ in the notebooks, where a learner can read and copy it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 import torch
-from transformers import PreTrainedModel, PreTrainedTokenizerBase
+from transformers import PreTrainedModel, PreTrainedTokenizerBase, TrainingArguments
+from transformers.trainer_utils import get_last_checkpoint
+
+from course_utils.checks import CourseInputError
+
+# Settings that do not change what a run learns: a checkpoint written under other values of
+# these still resumes the same training.
+RESUME_IGNORES = frozenset(
+    {
+        "output_dir",
+        "logging_dir",
+        "logging_steps",
+        "logging_strategy",
+        "logging_first_step",
+        "disable_tqdm",
+        "report_to",
+        "eval_strategy",
+        "eval_steps",
+        "eval_on_start",
+        "per_device_eval_batch_size",
+        "save_strategy",
+        "save_steps",
+        "save_total_limit",
+    }
+)
+
+
+def resume_point(args: TrainingArguments) -> str | None:
+    """The newest checkpoint in ``args.output_dir`` to resume from, announced in one line; None if there is none.
+
+    Pass it to ``trainer.train(resume_from_checkpoint=...)``: a rerun after a disconnect goes on
+    from that step (weights, optimizer, scheduler, data position, random state) instead of
+    starting over. A checkpoint written with other training settings (a changed learning rate,
+    more steps) would silently stand in for the new run, so that raises, naming the settings
+    and the two ways out.
+    """
+    folder = Path(args.output_dir)
+    last = get_last_checkpoint(str(folder)) if folder.is_dir() else None
+    if last is None:
+        return None
+    saved = torch.load(Path(last) / "training_args.bin", weights_only=False).to_dict()
+    now = args.to_dict()
+    changed = sorted(k for k in now.keys() - RESUME_IGNORES if saved.get(k) != now[k])
+    if changed:
+        shown = ", ".join(f"{k} {saved.get(k)!r} -> {now[k]!r}" for k in changed[:3])
+        more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
+        raise CourseInputError(
+            f"{folder} holds checkpoints of a run with other settings ({shown}{more}): delete that folder to "
+            "start this run over, or give it another output_dir."
+        )
+    state = json.loads((Path(last) / "trainer_state.json").read_text())
+    print(f"resuming from {last} (step {state['global_step']} of {state['max_steps']})")
+    return last
 
 
 @contextmanager

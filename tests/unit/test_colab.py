@@ -90,3 +90,16 @@ def test_in_a_real_kernel_the_learner_sees_one_line(tmp_path):
         NotebookClient(nb, timeout=60, kernel_name="python3").execute(cwd=str(tmp_path))
     (error,) = [o for o in nb.cells[1].outputs if o.output_type == "error"]
     assert len(error.traceback) == 1 and error.traceback[0].startswith("Setup stopped: cannot clone")
+
+
+def test_output_folder_moves_to_drive_only_in_colab_and_only_when_asked(tmp_path, monkeypatch):
+    from course_utils.colab import output_folder
+
+    mounted = []
+    drive = types.SimpleNamespace(mount=mounted.append)
+    assert output_folder(tmp_path / "out", tmp_path / "drive") == tmp_path / "out"  # not in Colab: stays
+    assert (tmp_path / "out").is_dir() and not mounted
+    monkeypatch.setitem(sys.modules, "google.colab", types.SimpleNamespace(drive=drive))
+    assert output_folder(tmp_path / "local") == tmp_path / "local" and not mounted  # in Colab, DRIVE_DIR unset
+    assert output_folder(tmp_path / "outputs" / "03_x", tmp_path / "drive") == tmp_path / "drive" / "03_x"
+    assert mounted == ["/content/drive"] and (tmp_path / "drive" / "03_x").is_dir()

@@ -17,6 +17,9 @@ LOG = [
 
 def test_history_splits_training_and_validation_loss():
     assert loss_history(LOG) == {"train": [(5, 2.0), (10, 1.5)], "eval": [(5, 1.9), (10, 1.7)]}
+    # a run resumed at step 10 evaluates there again (eval_on_start): the step is listed once
+    resumed = [*LOG, {"eval_loss": 1.7, "step": 10, "epoch": 1.0}]
+    assert loss_history(resumed) == loss_history(LOG)
 
 
 def test_plot_draws_both_curves_per_run_and_saves(tmp_path):

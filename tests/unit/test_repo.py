@@ -100,3 +100,20 @@ def test_pre_commit_hooks_are_local_and_keep_cell_tags():
     config = (ROOT / ".pre-commit-config.yaml").read_text()
     assert "repo: local" in config and "nbstripout" in config and "ruff" in config
     assert "--keep-id" in config and "jupyter" in config
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_training_checkpoints_and_a_rerun_resumes(path):
+    """Nothing a learner trains is lost to a disconnect: each Trainer saves checkpoints, each train() resumes."""
+    code = "\n".join("".join(c["source"]) for c in cells(path) if c["cell_type"] == "code")
+    trainings = re.findall(r"\w*trainer\w*\.train\(([^)]*(?:\([^)]*\))?[^)]*)\)", code)
+    settings = re.findall(r"(?:TrainingArguments|SFTConfig)\((.*?)\n\s*\)", code, re.S)  # Seq2Seq... too
+    training_settings = [s for s in settings if "max_steps" in s or "num_train_epochs" in s]
+    assert all(args.startswith("resume_from_checkpoint=") for args in trainings), trainings
+    assert code.count("resume_point(") >= len(trainings)  # each resumes from the newest checkpoint, if any
+    assert all('save_strategy="no"' not in s and "save_only_model" not in s for s in training_settings)
+    assert bool(training_settings) == bool(trainings)
+    params = "".join(tagged(path, "parameters")[0]["source"])
+    assert ("DRIVE_DIR = None" in params) == bool(trainings)  # the Google Drive switch, off by default
+    if trainings:
+        assert "output_folder(OUTPUT_DIR, DRIVE_DIR)" in code

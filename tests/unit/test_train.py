@@ -30,3 +30,49 @@ def test_padding_side_is_restored_even_after_an_error():
         assert tok.padding_side != before
         raise RuntimeError("boom")
     assert tok.padding_side == before
+
+
+def _two_step_run(output_dir, **changed):
+    """Train a tiny LoRA for two steps, a checkpoint after each; return the arguments it used."""
+    from datasets import Dataset
+    from peft import LoraConfig, get_peft_model
+    from transformers import Trainer, TrainingArguments
+
+    model, tok = load_model_and_tokenizer(tiny_model_path("bloom"))
+    model = get_peft_model(model, LoraConfig(r=2, target_modules=["query_key_value"], task_type="CAUSAL_LM"))
+    ids = tok("a short line to learn")["input_ids"]
+    data = Dataset.from_list([{"input_ids": ids, "attention_mask": [1] * len(ids), "labels": ids}] * 4)
+    settings = dict(
+        output_dir=str(output_dir),
+        max_steps=2,
+        save_steps=1,
+        learning_rate=1e-3,
+        report_to="none",
+        use_cpu=True,
+        disable_tqdm=True,
+        per_device_train_batch_size=2,
+    )
+    args = TrainingArguments(**settings)
+    Trainer(model=model, args=args, train_dataset=data).train()
+    return settings
+
+
+def test_resume_point_finds_the_newest_checkpoint_and_refuses_one_of_other_settings(tmp_path, capsys):
+    from transformers import TrainingArguments
+
+    from course_utils.checks import CourseInputError
+    from course_utils.train import resume_point
+
+    assert resume_point(TrainingArguments(output_dir=str(tmp_path / "none"), report_to="none")) is None
+    settings = _two_step_run(tmp_path / "run")
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["checkpoint-1", "checkpoint-2"]
+    capsys.readouterr()
+    assert resume_point(TrainingArguments(**settings)) == str(tmp_path / "run" / "checkpoint-2")
+    assert capsys.readouterr().out == f"resuming from {tmp_path / 'run' / 'checkpoint-2'} (step 2 of 2)\n"
+    # how often it logs, evaluates or saves does not change what the run learns: it resumes
+    assert resume_point(TrainingArguments(**{**settings, "logging_steps": 7, "save_steps": 2})).endswith("checkpoint-2")
+    # a changed learning rate would be silently replaced by the old run's weights: one line, the fix in it
+    with pytest.raises(CourseInputError) as raised:
+        resume_point(TrainingArguments(**{**settings, "learning_rate": 3e-3}))
+    message = str(raised.value)
+    assert "\n" not in message and "learning_rate 0.001 -> 0.003" in message and "delete that folder" in message
