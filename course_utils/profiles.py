@@ -102,6 +102,13 @@ TINY_PROFILE: dict[str, dict[str, Any]] = {
         "MAX_LENGTH": 96,
         "MAX_NEW_TOKENS": 8,
     },
+    "07_scaling_out": {
+        "MODEL_NAME": "tiny:bloom",
+        "DATASET": "act_as",
+        "BATCH_SIZE": 4,
+        "MAX_STEPS": 6,
+        "LEARNING_RATE": 3e-3,
+    },
 }
 
 
@@ -163,6 +170,12 @@ REHEARSAL_PROFILE: dict[str, dict[str, Any]] = {
         "BATCH_SIZE": 2,
         "MAX_LENGTH": 160,
         "MAX_NEW_TOKENS": 4,
+    },
+    "07_scaling_out": {
+        "MAX_STEPS": 2,
+        "SHARD_STEPS": 1,
+        "BATCH_SIZE": 1,
+        "MAX_LENGTH": 32,
     },
 }
 PROFILES = ("tiny", "rehearsal")

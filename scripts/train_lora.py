@@ -9,6 +9,15 @@ state and the position in the data restored. The adapter is saved to ``<output-d
     python scripts/train_lora.py --output-dir outputs/train_lora            # tiny Bloom, offline
     python scripts/train_lora.py --model bigscience/bloomz-560m --output-dir /content/drive/MyDrive/run
 
+Data parallel on several processes, on CPUs over gloo or on GPUs over NCCL (notebook 07):
+
+    torchrun --nproc_per_node 2 scripts/train_lora.py --output-dir outputs/ddp --batch-size 4
+    accelerate launch --config_file configs/accelerate/ddp_multi_gpu.yaml scripts/train_lora.py --output-dir ...
+
+Each process writes ``<output-dir>/process-<rank>.json``: its rank and the world size, the
+examples it trained on at each step, the logged losses, and the bytes of parameters and
+optimizer state it holds.
+
 ``--die-after-step K`` kills the process (SIGKILL, not a polite exit) right after the
 checkpoint of step K is written: the resume test uses it to interrupt a run for real.
 """
@@ -16,6 +25,7 @@ checkpoint of step K is written: the resume test uses it to interrupt a run for 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import time
@@ -29,11 +39,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--output-dir", type=Path, required=True)
     parser.add_argument("--max-steps", type=int, default=12)
     parser.add_argument("--save-steps", type=int, default=4)
-    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--batch-size", type=int, default=8, help="examples per process per step")
+    parser.add_argument("--gradient-accumulation-steps", type=int, default=1)
     parser.add_argument("--learning-rate", type=float, default=3e-3)
     parser.add_argument("--lora-r", type=int, default=8)
+    parser.add_argument("--lora-dropout", type=float, default=0.05, help="0: runs comparable across process counts")
     parser.add_argument("--max-length", type=int, default=96)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--use-cpu", action="store_true", help="train on the CPU even where a GPU is present")
     parser.add_argument("--die-after-step", type=int, default=None, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -66,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     lora_config = LoraConfig(
         r=args.lora_r,
         lora_alpha=2 * args.lora_r,
-        lora_dropout=0.05,
+        lora_dropout=args.lora_dropout,
         target_modules=["query_key_value"],
         task_type=TaskType.CAUSAL_LM,
     )
@@ -80,21 +93,30 @@ def main(argv: list[str] | None = None) -> int:
         return {"input_ids": ids, "attention_mask": [1] * len(ids), "labels": labels}
 
     data = load_course_dataset(args.dataset)
-    train = Dataset.from_list([encode(r) for r in data["train"]])
+    train = Dataset.from_list([{**encode(r), "example": i} for i, r in enumerate(data["train"])])
+    seen: list[list[int]] = []  # the examples of each batch this process trained on
+    pad = DataCollatorForSeq2Seq(tokenizer, label_pad_token_id=-100)
+
+    def collate(features: list[dict]) -> dict:  # records which examples this process gets, then pads
+        seen.append([f["example"] for f in features])
+        return pad([{k: v for k, v in f.items() if k != "example"} for f in features])
+
     checkpoints = args.output_dir / "checkpoints"
     training_args = TrainingArguments(
         output_dir=str(checkpoints),
         max_steps=args.max_steps,
         per_device_train_batch_size=args.batch_size,
+        gradient_accumulation_steps=args.gradient_accumulation_steps,
+        remove_unused_columns=False,  # keep the "example" column for collate(), which drops it
         learning_rate=args.learning_rate,
-        save_strategy="steps",
-        save_steps=args.save_steps,
+        save_strategy="steps" if args.save_steps > 0 else "no",  # --save-steps 0: a run of seconds keeps none
+        save_steps=max(args.save_steps, 1),
         save_total_limit=2,  # the last two checkpoints: one may be half-written when the process dies
         logging_steps=1,
         report_to="none",
         seed=args.seed,
         data_seed=args.seed,
-        use_cpu=not torch.cuda.is_available(),
+        use_cpu=args.use_cpu or not torch.cuda.is_available(),
         disable_tqdm=True,
     )
 
@@ -107,13 +129,35 @@ def main(argv: list[str] | None = None) -> int:
         model=model,
         args=training_args,
         train_dataset=train,
-        data_collator=DataCollatorForSeq2Seq(tokenizer, label_pad_token_id=-100),
+        data_collator=collate,
         callbacks=[DieAfterStep()],
     )
+    main_process = trainer.is_world_process_zero()
     last = get_last_checkpoint(str(checkpoints)) if checkpoints.is_dir() else None
-    if last:
+    if last and main_process:
         print(f"resuming from {last} (step {int(last.rsplit('-', 1)[-1])} of {args.max_steps})", flush=True)
     result = trainer.train(resume_from_checkpoint=last)
+    state = trainer.accelerator.state
+    report = {
+        "rank": state.process_index,
+        "world_size": state.num_processes,
+        "batch_size": args.batch_size,
+        "gradient_accumulation_steps": args.gradient_accumulation_steps,
+        "steps": trainer.state.global_step,
+        # the data loader reads one batch ahead: keep the batches that were trained on
+        "examples_seen": seen[: trainer.state.global_step * args.gradient_accumulation_steps],
+        "losses": [e["loss"] for e in trainer.state.log_history if "loss" in e],
+        "parameter_bytes": sum(p.numel() * p.element_size() for p in model.parameters()),
+        "optimizer_state_bytes": sum(
+            v.numel() * v.element_size()
+            for per_param in trainer.optimizer.state.values()
+            for v in per_param.values()
+            if torch.is_tensor(v) and v.dim() > 0  # the moments; not the step counters
+        ),
+    }
+    (args.output_dir / f"process-{report['rank']}.json").write_text(json.dumps(report))
+    if not main_process:  # one process saves the adapter (every process holds the same one)
+        return 0
     adapter_dir = args.output_dir / "adapter"
     if (adapter_dir / "adapter_model.safetensors").is_file():  # never replaced without a word
         saved_at = time.strftime(
