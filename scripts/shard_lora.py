@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
             mean_loss = loss.detach().clone()
-            dist.all_reduce(mean_loss)  # the mean over processes: the loss of the global batch
+            dist.all_reduce(mean_loss)  # the mean of the processes' losses (each a mean over its own tokens)
             losses.append(mean_loss.item() / world)
         report = {
             "mode": mode,

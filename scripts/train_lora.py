@@ -47,6 +47,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--max-length", type=int, default=96)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--use-cpu", action="store_true", help="train on the CPU even where a GPU is present")
+    parser.add_argument(
+        "--precision", choices=["fp32", "fp16", "bf16"], default="fp32", help="fp16 on a T4 or V100, bf16 on newer GPUs"
+    )
     parser.add_argument("--die-after-step", type=int, default=None, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -75,15 +78,6 @@ def main(argv: list[str] | None = None) -> int:
     transformers.set_seed(args.seed)  # before get_peft_model: LoRA's A matrices start random
     model_name = args.model or str(tiny_model_path("bloom"))
     tokenizer = AutoTokenizer.from_pretrained(model_name)
-    model = AutoModelForCausalLM.from_pretrained(model_name, dtype=torch.float32)
-    lora_config = LoraConfig(
-        r=args.lora_r,
-        lora_alpha=2 * args.lora_r,
-        lora_dropout=args.lora_dropout,
-        target_modules=["query_key_value"],
-        task_type=TaskType.CAUSAL_LM,
-    )
-    model = get_peft_model(model, lora_config)
 
     def encode(row: dict) -> dict:  # the loss is on the text after the topic line only
         prompt_ids = tokenizer(f"Topic: {row['act']}\nText:")["input_ids"]
@@ -117,8 +111,22 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         data_seed=args.seed,
         use_cpu=args.use_cpu or not torch.cuda.is_available(),
+        fp16=args.precision == "fp16",
+        bf16=args.precision == "bf16",
         disable_tqdm=True,
     )
+    # The model after the arguments: under DeepSpeed ZeRO-3 they tell from_pretrained to build it in shards.
+    model = AutoModelForCausalLM.from_pretrained(
+        model_name, dtype=torch.float32
+    )  # float32 weights; fp16/bf16 is autocast
+    lora_config = LoraConfig(
+        r=args.lora_r,
+        lora_alpha=2 * args.lora_r,
+        lora_dropout=args.lora_dropout,
+        target_modules=["query_key_value"],
+        task_type=TaskType.CAUSAL_LM,
+    )
+    model = get_peft_model(model, lora_config)
 
     class DieAfterStep(TrainerCallback):
         def on_save(self, _args, state, _control, **_):
@@ -156,20 +164,20 @@ def main(argv: list[str] | None = None) -> int:
         ),
     }
     (args.output_dir / f"process-{report['rank']}.json").write_text(json.dumps(report))
-    if not main_process:  # one process saves the adapter (every process holds the same one)
-        return 0
     adapter_dir = args.output_dir / "adapter"
-    if (adapter_dir / "adapter_model.safetensors").is_file():  # never replaced without a word
+    if main_process and (adapter_dir / "adapter_model.safetensors").is_file():  # never replaced without a word
         saved_at = time.strftime(
             "%Y-%m-%d %H:%M", time.localtime((adapter_dir / "adapter_model.safetensors").stat().st_mtime)
         )
         print(f"replacing the adapter saved in {adapter_dir} at {saved_at}", flush=True)
-    model.save_pretrained(adapter_dir, save_embedding_layers=False)
-    print(
-        f"trained to step {trainer.state.global_step}: loss {result.training_loss:.4f}; "
-        f"adapter in {args.output_dir / 'adapter'}",
-        flush=True,
-    )
+    # Every process calls save_model: under FSDP or ZeRO-3 each holds a shard, and they gather the
+    # adapter together; one process writes it.
+    trainer.save_model(str(adapter_dir))
+    if main_process:
+        print(
+            f"trained to step {trainer.state.global_step}: loss {result.training_loss:.4f}; adapter in {adapter_dir}",
+            flush=True,
+        )
     return 0
 
 

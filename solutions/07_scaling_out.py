@@ -9,7 +9,7 @@ SOLUTIONS = {
         'print(f"{answer_stage2_gb:.2f} GB per device")'
     ),
     "answer_lowest_stage": (
-        "fits = [s for s in range(4) if per_device_gb['full, fp32'][s][8] <= GPU_GB]\n"
+        "fits = [s for s in range(4) if device_peak('full, fp32', 4, s) <= 40]\n"
         "answer_lowest_stage = fits[0] if fits else None"
     ),
     "answer_accumulation_dir": (
@@ -29,6 +29,7 @@ WRONG = {  # each list: at least one lazy answer (1, 0, True or False) and one p
     "answer_lowest_stage": [
         "answer_lowest_stage = True",
         "answer_lowest_stage = 0",  # plain data parallelism: every device holds everything
+        "answer_lowest_stage = 2",  # the weights left whole: about 51 GB per device
     ],
     "answer_accumulation_dir": [
         "answer_accumulation_dir = 1",

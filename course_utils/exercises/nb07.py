@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 from course_utils.exercises import expect_close, grader
@@ -17,16 +16,15 @@ def stage2_model_states(answer):
 
 
 @grader("07.medium")
-def lowest_fitting_stage(answer, per_device_gb, GPU_GB):  # noqa: N803 (the notebook's parameter name)
-    by_stage = per_device_gb["full, fp32"]
-    fitting = [stage for stage in sorted(by_stage) if by_stage[stage].get(8, math.inf) <= GPU_GB]
+def lowest_fitting_stage(answer, device_peak):
+    fitting = [stage for stage in range(4) if device_peak("full, fp32", 4, stage) <= 40]  # 4 devices of 40 GB
     expected = fitting[0] if fitting else None
     if answer is None and expected is not None:
-        return "Some stage does fit: read the 8-device row of the full fine-tuning table."
+        return "Some stage does fit: compute device_peak for 4 devices at each stage."
     if answer is not None and (isinstance(answer, bool) or answer not in (0, 1, 2, 3)):
         return "Answer with a stage, 0, 1, 2 or 3 (or None if none fits)."
     if answer != expected:
-        return "That is not the lowest stage that fits: compare each stage's 8-device figure with GPU_GB."
+        return "That is not the lowest stage that fits: compare each stage's figure for 4 devices with 40 GB."
     return None
 
 
