@@ -7,6 +7,7 @@ in the notebooks, where a learner can read and copy it.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,6 +38,22 @@ RESUME_IGNORES = frozenset(
         "save_total_limit",
     }
 )
+
+
+def note_replaced(path: str | Path) -> None:
+    """Say so, in one line, when ``path`` holds weights an earlier run saved, before a save replaces them.
+
+    Call it just before ``save_pretrained(path)`` or ``torch.save(..., path)``: what a learner
+    trained is never replaced without a word.
+    """
+    path = Path(path)
+    if path.is_file():
+        saved = [path]
+    else:
+        saved = [p for pattern in ("*.safetensors", "*.bin", "*/adapter_model.safetensors") for p in path.glob(pattern)]
+    if saved:
+        saved_at = time.strftime("%Y-%m-%d %H:%M", time.localtime(max(p.stat().st_mtime for p in saved)))
+        print(f"replacing what an earlier run saved in {path} at {saved_at}")
 
 
 def resume_point(args: TrainingArguments) -> str | None:

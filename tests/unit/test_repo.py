@@ -117,3 +117,5 @@ def test_every_training_checkpoints_and_a_rerun_resumes(path):
     assert ("DRIVE_DIR = None" in params) == bool(trainings)  # the Google Drive switch, off by default
     if trainings:
         assert "output_folder(OUTPUT_DIR, DRIVE_DIR)" in code
+    saves = len(re.findall(r"\bmodel\.save_pretrained\(|torch\.save\(", code))
+    assert code.count("note_replaced(") >= saves  # a rerun never replaces saved weights without a word

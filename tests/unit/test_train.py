@@ -76,3 +76,21 @@ def test_resume_point_finds_the_newest_checkpoint_and_refuses_one_of_other_setti
         resume_point(TrainingArguments(**{**settings, "learning_rate": 3e-3}))
     message = str(raised.value)
     assert "\n" not in message and "learning_rate 0.001 -> 0.003" in message and "delete that folder" in message
+
+
+def test_note_replaced_speaks_only_when_a_save_would_replace_weights(tmp_path, capsys):
+    from course_utils.train import note_replaced
+
+    note_replaced(tmp_path / "adapter")  # nothing there yet: silent
+    (tmp_path / "adapter").mkdir()
+    (tmp_path / "adapter" / "adapter_config.json").write_text("{}")
+    note_replaced(tmp_path / "adapter")  # a config alone holds no weights: silent
+    assert capsys.readouterr().out == ""
+    (tmp_path / "adapter" / "quotes").mkdir()
+    (tmp_path / "adapter" / "quotes" / "adapter_model.safetensors").write_bytes(b"x")  # a second adapter's folder
+    note_replaced(tmp_path / "adapter")
+    (tmp_path / "head.pt").write_bytes(b"x")
+    note_replaced(tmp_path / "head.pt")
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and all(line.startswith("replacing what an earlier run saved in ") for line in lines)
+    assert str(tmp_path / "adapter") in lines[0] and str(tmp_path / "head.pt") in lines[1]
