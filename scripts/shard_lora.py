@@ -5,8 +5,8 @@ It trains the same LoRA adapter twice, a few steps each, with the same batches:
 
 - ``replicated``: PyTorch's DistributedDataParallel. Every process holds the whole model and
   the whole optimizer state; the gradients are averaged across processes after each backward.
-- ``sharded``: PyTorch's FSDP2 (``torch.distributed.fsdp.fully_shard``, the engine behind
-  accelerate's and the Trainer's FSDP): each transformer block, then the whole model, is
+- ``sharded``: PyTorch's FSDP2 (``torch.distributed.fsdp.fully_shard``, what accelerate and the
+  Trainer use with ``fsdp_version: 2``): each transformer block, then the whole model, is
   split across the processes. A process keeps 1/N of every parameter, of every gradient and
   of the optimizer state, and gathers a block's full weights only while that block computes.
 

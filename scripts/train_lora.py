@@ -172,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"replacing the adapter saved in {adapter_dir} at {saved_at}", flush=True)
     # Every process calls save_model: under FSDP or ZeRO-3 each holds a shard, and they gather the
     # adapter together; one process writes it.
+    if trainer.is_fsdp_enabled:  # a sharded state dict would be written as shards, or not at all
+        trainer.accelerator.state.fsdp_plugin.set_state_dict_type("FULL_STATE_DICT")
     trainer.save_model(str(adapter_dir))
     if main_process:
         print(
