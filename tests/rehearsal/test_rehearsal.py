@@ -79,3 +79,13 @@ def test_instruction_tuning_keeps_every_answer_of_long_reviews(rehearsal):
     assert m["shortened_examples"] > 0 and m["trl_dropped"] == 0
     assert m["forgetting"]["full_single"]["trainable_params"] == 134_515_008
     assert m["inference_prompt_is_prefix"] and m["chat_train_text"].startswith("<|im_start|>system")
+
+
+def test_scaling_out_trains_bloomz_560m_in_two_processes_at_its_real_shape(rehearsal):
+    m = rehearsal["07_scaling_out"]["metrics"]
+    ddp = m["data_parallel"]
+    assert ddp["world_sizes"] == [2, 2] and ddp["disjoint_shares"] and ddp["same_examples_as_single"]
+    assert ddp["loss_max_relative_gap"] < ddp["loss_tolerance"]
+    lora_r8 = 24 * 8 * (1024 + 3 * 1024)  # query_key_value: A is 8 x 1024, B is 3072 x 8, in 24 blocks
+    assert ddp["parameter_bytes"]["per_process"] == [4 * (559_214_592 + lora_r8)] * 2  # a whole float32 copy each
+    assert all(0.45 <= ratio <= 0.55 for ratio in m["sharding"]["ratios"].values())
