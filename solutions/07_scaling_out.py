@@ -14,8 +14,8 @@ SOLUTIONS = {
     ),
     "answer_accumulation_dir": (
         "answer_accumulation_dir = output_dir / 'accumulation'\n"
-        "launch(sys.executable, SCRIPTS / 'train_lora.py', '--output-dir', answer_accumulation_dir,\n"
-        "       '--batch-size', BATCH_SIZE, '--gradient-accumulation-steps', NUM_PROCESSES, *common)\n"
+        "launch([sys.executable, SCRIPTS / 'train_lora.py', '--output-dir', answer_accumulation_dir,\n"
+        "        '--batch-size', BATCH_SIZE, '--gradient-accumulation-steps', NUM_PROCESSES, *common])\n"
         "print(json.loads((answer_accumulation_dir / 'process-0.json').read_text())['losses'])"
     ),
 }
@@ -37,7 +37,7 @@ WRONG = {  # each list: at least one lazy answer (1, 0, True or False) and one p
         "answer_accumulation_dir = ddp_dir",  # two processes, not one
         # micro-batches of B, but no accumulation: half the effective batch
         "answer_accumulation_dir = output_dir / 'no_accumulation'\n"
-        "launch(sys.executable, SCRIPTS / 'train_lora.py', '--output-dir', answer_accumulation_dir,\n"
-        "       '--batch-size', BATCH_SIZE, *common)",
+        "launch([sys.executable, SCRIPTS / 'train_lora.py', '--output-dir', answer_accumulation_dir,\n"
+        "        '--batch-size', BATCH_SIZE, *common])",
     ],
 }

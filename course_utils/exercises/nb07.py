@@ -37,7 +37,7 @@ def accumulation_run(answer, single, BATCH_SIZE, NUM_PROCESSES):  # noqa: N803 (
         return f"No process-0.json in {answer}: run scripts/train_lora.py with --output-dir set to that folder."
     report = json.loads(report_path.read_text())
     if report["world_size"] != 1:
-        return "That run used several processes: accumulate in one process, started with `launch(sys.executable, ...)`."
+        return "That run used several processes: accumulate in one process (`launch([sys.executable, ...])`)."
     if report["batch_size"] != BATCH_SIZE or report["gradient_accumulation_steps"] != NUM_PROCESSES:
         return "Use micro-batches of BATCH_SIZE and --gradient-accumulation-steps NUM_PROCESSES."
     if report["steps"] != single["steps"] or len(report["losses"]) != len(single["losses"]):
