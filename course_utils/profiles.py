@@ -58,9 +58,9 @@ TINY_PROFILE: dict[str, dict[str, Any]] = {
         "ENCODER_NAME": "tiny:minilm",
         "MC_MODEL_NAME": "tiny:bloom",
         "MC_DATASET": "multiple_choice",
-        "MAX_STEPS": 100,
-        "FULL_LEARNING_RATE": 1e-3,
-        "LORA_LEARNING_RATE": 3e-3,
+        "MAX_STEPS": 40,
+        "FULL_LEARNING_RATE": 2e-3,
+        "LORA_LEARNING_RATE": 6e-3,
         "BATCH_SIZE": 16,
     },
     "05_classification": {

@@ -3,6 +3,7 @@
     python -m course_utils.runner                        # every notebook, in order, tiny profile
     python -m course_utils.runner --only 00              # the notebooks whose name starts with 00
     python -m course_utils.runner --profile rehearsal    # Colab defaults on random-weight real shapes
+    python -m course_utils.runner --jobs 1               # one notebook at a time (the tiny default: 2)
 
 Each notebook gets its profile's parameters and its own ``OUTPUT_DIR``; the executed copy
 is saved next to its outputs, and ``summary.json`` lists every notebook with its status,
@@ -15,12 +16,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import multiprocessing
 import os
 import re
 import shutil
 import sys
+import tempfile
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -52,13 +56,26 @@ def quiet_kernel_manager(log_path: Path | None = None) -> type:
 
     class QuietKernelManager(AsyncKernelManager):
         transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc" if os.name == "posix" else "tcp", config=True)
+        socket_dir = None
 
         async def start_kernel(self, **kw):
+            if self.transport == "ipc" and self.socket_dir is None:
+                # sockets in a folder of their own: kernels started side by side (--jobs) never pick the same name
+                self.socket_dir = tempfile.mkdtemp(prefix="course-kernel-")
+                self.ip = os.path.join(self.socket_dir, "ipc")
             if log_path is None:
                 return await super().start_kernel(**kw)
             with open(log_path, "ab") as log:  # the kernel process keeps its own copy of the handle
                 kw.setdefault("stderr", log)
                 return await super().start_kernel(**kw)
+
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            await super()._async_cleanup_resources(restart=restart)
+            if self.socket_dir is not None and not restart:
+                shutil.rmtree(self.socket_dir, ignore_errors=True)
+                self.socket_dir = None
+
+        cleanup_resources = _async_cleanup_resources
 
     return QuietKernelManager
 
@@ -134,6 +151,7 @@ def execute_notebook(
             progress_bar=False,
             log_output=False,
             kernel_manager_class=quiet_kernel_manager(output_dir / "kernel.log"),
+            shutdown_kernel="immediate",
         )
     kernel_log = output_dir / "kernel.log"
     if kernel_log.is_file() and not kernel_log.stat().st_size:
@@ -207,12 +225,46 @@ def environment(variables: dict[str, str]):
                 os.environ[name] = value
 
 
+def run_one(
+    path: Path, out_dir: Path, params: dict[str, Any] | Exception, solutions: bool, env: dict[str, str]
+) -> dict[str, Any]:
+    """Execute one notebook, timed, with its kernel's peak memory; return its summary entry (never raises)."""
+    start = time.perf_counter()
+    entry: dict[str, Any] = {"name": path.stem}
+    peak = KernelPeak()
+    try:
+        if isinstance(params, Exception):
+            raise params
+        with peak, environment(env):
+            entry["metrics"] = execute_notebook(path, out_dir / path.stem, params, solutions)
+        entry["status"] = "ok"
+        executed = json.loads((out_dir / path.stem / path.name).read_text())
+        entry["noisy_outputs"] = noisy_outputs(executed)
+    except Exception as err:  # one failed notebook must not stop the others
+        entry["status"], entry["error"], entry["metrics"] = "failed", _first_line(err), None
+    entry["seconds"] = round(time.perf_counter() - start, 1)
+    entry["peak_gib"] = round(peak.peak_bytes / 2**30, 2)
+    return entry
+
+
+def _report(entry: dict[str, Any]) -> None:
+    note = "" if entry["status"] == "ok" else f"  {entry['error']}"
+    if entry.get("noisy_outputs"):
+        note += f"  {len(entry['noisy_outputs'])} outputs with warning text, e.g. {entry['noisy_outputs'][0]!r}"
+    print(f"      {entry['status']} in {entry['seconds']} s, kernel peak {entry['peak_gib']} GiB{note}", flush=True)
+
+
 def run_course(
-    out_dir: Path, only: str | None = None, profile: str = "tiny", solutions: bool = False
+    out_dir: Path, only: str | None = None, profile: str = "tiny", solutions: bool = False, jobs: int = 1
 ) -> list[dict[str, Any]]:
-    """Run the notebooks in order on ``profile``, printing progress; return the summary entries.
+    """Run the notebooks on ``profile``, printing progress; return the summary entries, in course order.
 
     With ``solutions`` the exercises are answered (instructors' copies; see ``execute_notebook``).
+    With ``jobs`` > 1, that many notebooks run at a time, each in its own worker process, and
+    each kernel gets an equal share of the CPU threads (``OMP_NUM_THREADS``, unless it is set
+    already): a kernel spends much of its time in one thread (imports, Python between tensor
+    operations), so two kernels on two cores finish the course sooner than one after the
+    other, while each notebook alone takes longer.
     """
     paths = [p for p in notebook_paths() if only is None or p.stem.startswith(only)]
     if not paths:
@@ -224,30 +276,28 @@ def run_course(
             params[path.stem] = profile_parameters(path.stem, profile)
         except Exception as err:
             params[path.stem] = err
-    summary = []
-    for i, path in enumerate(paths, 1):
-        print(f"[{i}/{len(paths)}] {path.stem} ...", flush=True)
-        start = time.perf_counter()
-        entry: dict[str, Any] = {"name": path.stem}
-        peak = KernelPeak()
-        try:
-            if isinstance(params[path.stem], Exception):
-                raise params[path.stem]
-            with peak, environment(env):
-                entry["metrics"] = execute_notebook(path, out_dir / path.stem, params[path.stem], solutions)
-            entry["status"] = "ok"
-            executed = json.loads((out_dir / path.stem / path.name).read_text())
-            entry["noisy_outputs"] = noisy_outputs(executed)
-        except Exception as err:  # one failed notebook must not stop the others
-            entry["status"], entry["error"], entry["metrics"] = "failed", _first_line(err), None
-        entry["seconds"] = round(time.perf_counter() - start, 1)
-        entry["peak_gib"] = round(peak.peak_bytes / 2**30, 2)
-        note = "" if entry["status"] == "ok" else f"  {entry['error']}"
-        if entry.get("noisy_outputs"):
-            note += f"  {len(entry['noisy_outputs'])} outputs with warning text, e.g. {entry['noisy_outputs'][0]!r}"
-        print(f"      {entry['status']} in {entry['seconds']} s, kernel peak {entry['peak_gib']} GiB{note}", flush=True)
-        summary.append(entry)
-    return summary
+    jobs = max(1, min(jobs, len(paths)))
+    if jobs == 1:
+        summary = []
+        for i, path in enumerate(paths, 1):
+            print(f"[{i}/{len(paths)}] {path.stem} ...", flush=True)
+            summary.append(run_one(path, out_dir, params[path.stem], solutions, env))
+            _report(summary[-1])
+        return summary
+    if "OMP_NUM_THREADS" not in os.environ:
+        env = {**env, "OMP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // jobs))}
+    threads = env.get("OMP_NUM_THREADS", os.environ.get("OMP_NUM_THREADS"))
+    print(f"{len(paths)} notebooks, {jobs} at a time, {threads} CPU thread(s) each ...", flush=True)
+    by_name = {}
+    spawn = multiprocessing.get_context("spawn")  # a fresh interpreter per worker: no state copied from this one
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=spawn) as pool:
+        futures = [pool.submit(run_one, path, out_dir, params[path.stem], solutions, env) for path in paths]
+        for done, future in enumerate(as_completed(futures), 1):
+            entry = future.result()
+            print(f"[{done}/{len(paths)}] {entry['name']}", flush=True)
+            _report(entry)
+            by_name[entry["name"]] = {**entry, "jobs": jobs}
+    return [by_name[path.stem] for path in paths]
 
 
 def format_table(summary: list[dict[str, Any]]) -> str:
@@ -262,6 +312,9 @@ def format_table(summary: list[dict[str, Any]]) -> str:
         f"{'total':<{width}}  {sum(e['status'] == 'ok' for e in summary)}/{len(summary)} ok"
         f" {sum(e['seconds'] for e in summary):>7.1f}"
     )
+    jobs = max((e.get("jobs", 1) for e in summary), default=1)
+    if jobs > 1:
+        lines.append(f"({jobs} notebooks at a time: each one's seconds are its own, while it shared the CPU)")
     return "\n".join(lines)
 
 
@@ -271,16 +324,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default=None, help="run only notebooks whose name starts with this")
     parser.add_argument("--profile", choices=PROFILES, default="tiny", help="tiny (default) or rehearsal")
     parser.add_argument("--solutions", action="store_true", help="answer the exercises with solutions/<notebook>.py")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="notebooks at a time (default: 2 on the tiny profile where there are 2 or more CPUs, else 1)",
+    )
     args = parser.parse_args(argv)
+    jobs = args.jobs or (min(2, os.cpu_count() or 1) if args.profile == "tiny" else 1)
     default_out = repo_root() / "outputs" / ("course" if args.profile == "tiny" else "rehearsal")
     out_dir = (args.out or default_out).resolve()
     start = time.perf_counter()
-    summary = run_course(out_dir, args.only, args.profile, args.solutions)
+    summary = run_course(out_dir, args.only, args.profile, args.solutions, jobs)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2))
     print()
     print(format_table(summary))
-    print(f"\nsummary: {out_dir / 'summary.json'}  ({time.perf_counter() - start:.0f} s in all)")
+    print(f"\nsummary: {out_dir / 'summary.json'}  ({time.perf_counter() - start:.0f} s in all, wall clock)")
     return 0 if all(e["status"] == "ok" for e in summary) else 1
 
 

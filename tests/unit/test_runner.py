@@ -39,6 +39,31 @@ def test_run_course_reports_each_notebook_and_keeps_going(tmp_path, monkeypatch,
     assert "01_good" in table and "failed" in table and "1/2 ok" in table
 
 
+def test_two_jobs_run_notebooks_side_by_side_with_a_share_of_the_threads_each(tmp_path, monkeypatch, capsys):
+    body = (
+        "import json, os, pathlib\n"
+        "pathlib.Path(OUTPUT_DIR, 'metrics.json').write_text(json.dumps({'threads': os.environ['OMP_NUM_THREADS'],"
+        " 'pid': os.getpid()}))"
+    )
+    paths = [_notebook(tmp_path / f"0{i}_nb.ipynb", body) for i in (1, 2, 3)]
+    paths.append(_notebook(tmp_path / "04_bad.ipynb", "raise ValueError('broken on purpose')"))
+    monkeypatch.setattr(runner, "notebook_paths", lambda: paths)
+    monkeypatch.setattr(runner, "profile_parameters", lambda name, profile: {})
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(runner.os, "cpu_count", lambda: 4)
+    summary = runner.run_course(tmp_path / "out", jobs=2)
+    assert [e["name"] for e in summary] == ["01_nb", "02_nb", "03_nb", "04_bad"]  # course order, whatever ended first
+    assert [e["status"] for e in summary] == ["ok", "ok", "ok", "failed"]
+    assert summary[3]["error"] == "ValueError: broken on purpose"
+    assert {e["metrics"]["threads"] for e in summary[:3]} == {"2"}  # 4 CPUs shared by 2 kernels
+    assert len({e["metrics"]["pid"] for e in summary[:3]}) == 3  # a kernel per notebook
+    assert all(e["jobs"] == 2 and e["seconds"] > 0 for e in summary)
+    printed = capsys.readouterr().out
+    assert "4 notebooks, 2 at a time, 2 CPU thread(s) each" in printed and "[4/4]" in printed
+    assert "2 notebooks at a time" in runner.format_table(summary)
+    assert "OMP_NUM_THREADS" not in runner.os.environ  # set for the kernels only
+
+
 def test_main_writes_summary_and_exits_nonzero_on_failure(tmp_path, monkeypatch):
     bad = _notebook(tmp_path / "01_bad.ipynb", "1/0")
     monkeypatch.setattr(runner, "notebook_paths", lambda: [bad])
