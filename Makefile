@@ -26,7 +26,7 @@ $(STAMP): requirements.txt pyproject.toml
 	@touch $(STAMP)
 	@echo "setup done: $(VENV)"
 
-course: setup  ## every notebook, in order, on the tiny profile -> outputs/course/
+course: setup  ## every notebook on the tiny profile, two at a time (runner --jobs 1: one at a time) -> outputs/course/
 	$(PY) -m course_utils.runner
 
 lab: setup  ## JupyterLab with the course kernel, offline; prepared lessons are in lessons/ (make lesson N=02)

@@ -37,7 +37,7 @@ TINY_PROFILE: dict[str, dict[str, Any]] = {
         "MODEL_NAME": "tiny:bloom",
         "DATASET": "act_as",
         "SECOND_DATASET": "quotes",
-        "MAX_STEPS": 90,
+        "MAX_STEPS": 78,
         "SECOND_STEPS": 60,
         "LEARNING_RATE": 3e-3,
         "BATCH_SIZE": 16,
@@ -48,7 +48,7 @@ TINY_PROFILE: dict[str, dict[str, Any]] = {
     "03_qlora_bloom_7b": {
         "MODEL_NAME": "tiny:bloom",
         "DATASET": "act_as",
-        "MAX_STEPS": 120,
+        "MAX_STEPS": 96,
         "LEARNING_RATE": 3e-3,
         "BATCH_SIZE": 16,
     },
