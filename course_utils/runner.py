@@ -284,9 +284,8 @@ def run_course(
             summary.append(run_one(path, out_dir, params[path.stem], solutions, env))
             _report(summary[-1])
         return summary
-    if "OMP_NUM_THREADS" not in os.environ:
-        env = {**env, "OMP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // jobs))}
-    threads = env.get("OMP_NUM_THREADS", os.environ.get("OMP_NUM_THREADS"))
+    threads = os.environ.get("OMP_NUM_THREADS") or str(max(1, (os.cpu_count() or 1) // jobs))
+    env = {**env, "OMP_NUM_THREADS": threads}
     print(f"{len(paths)} notebooks, {jobs} at a time, {threads} CPU thread(s) each ...", flush=True)
     by_name = {}
     spawn = multiprocessing.get_context("spawn")  # a fresh interpreter per worker: no state copied from this one
