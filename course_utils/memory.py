@@ -293,6 +293,46 @@ def saved_activation_bytes(
     return activations, logits
 
 
+def saved_tensor_bytes(model: torch.nn.Module, batch: dict[str, torch.Tensor]) -> int:
+    """Bytes autograd keeps for the backward pass of one real training-mode forward pass on ``batch``.
+
+    The measured counterpart of :func:`saved_activation_bytes`: every tensor saved for the
+    backward pass is seen by a saved-tensors hook and counted once per storage; the model's
+    own parameters (and views of them) are not counted, since they are in memory anyway. Pass
+    ``labels`` in ``batch`` to include what the loss keeps. The model's train/eval mode is
+    restored afterwards; its weights are not touched.
+    """
+    weights = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    storages: dict[int, int] = {}
+
+    def pack(tensor: torch.Tensor) -> torch.Tensor:
+        storage = tensor.untyped_storage()
+        if storage.data_ptr() not in weights:
+            storages[storage.data_ptr()] = storage.nbytes()
+        return tensor
+
+    was_training = model.training
+    model.train()
+    try:
+        with torch.enable_grad(), torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+            output = model(**batch)  # held until the sum: the saved tensors stay alive, no address is reused
+            total = sum(storages.values())
+            del output
+    finally:
+        model.train(was_training)
+    return total
+
+
+def optimizer_state_bytes(optimizer: torch.optim.Optimizer) -> int:
+    """Bytes of every tensor an optimizer keeps (AdamW: two moments per trainable parameter, and a step count)."""
+    return sum(
+        value.numel() * value.element_size()
+        for state in optimizer.state.values()
+        for value in state.values()
+        if isinstance(value, torch.Tensor)
+    )
+
+
 def estimate_training_memory(
     config,
     method: str,

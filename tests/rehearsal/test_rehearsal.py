@@ -89,3 +89,14 @@ def test_scaling_out_trains_bloomz_560m_in_two_processes_at_its_real_shape(rehea
     lora_r8 = 24 * 8 * (1024 + 3 * 1024)  # query_key_value: A is 8 x 1024, B is 3072 x 8, in 24 blocks
     assert ddp["parameter_bytes"]["per_process"] == [4 * (559_214_592 + lora_r8)] * 2  # a whole float32 copy each
     assert all(0.45 <= ratio <= 0.55 for ratio in m["sharding"]["ratios"].values())
+
+
+def test_peft_methods_count_bloomz_560m_by_their_formulas_and_merge_at_its_real_shape(rehearsal):
+    m = rehearsal["08_peft_methods"]["metrics"]
+    counts = m["counts"]
+    assert all(c["trainable"] == c["formula"] == c["real_trainable"] for c in counts.values())
+    assert counts["full"]["trainable"] == 559_214_592 and counts["lora"]["trainable"] == 24 * 8 * 4 * 1024
+    rows = {r["method"]: r for r in m["rows"]}
+    assert len(rows) == 9 and all(rows[k]["trainable"] == c["trainable"] for k, c in counts.items())
+    assert set(m["merge_max_abs_diff"]) == {"lora", "dora", "ia3", "adapter"}
+    assert rows["full"]["memory"]["optimizer"] >= 8 * 559_214_592  # AdamW's two moments, at the real size

@@ -2,7 +2,14 @@
 
 import torch
 
-from course_utils.memory import PeakMemory, folder_bytes, model_footprint
+from course_utils.memory import (
+    PeakMemory,
+    folder_bytes,
+    model_footprint,
+    optimizer_state_bytes,
+    saved_activation_bytes,
+    saved_tensor_bytes,
+)
 from course_utils.models import load_model_and_tokenizer
 from course_utils.tiny import tiny_model_path
 
@@ -23,6 +30,35 @@ def test_peak_memory_sees_a_200_mb_block_that_is_already_freed():
     assert mem.method in ("cpu peak RSS", "cpu sampled RSS")
     assert 150e6 < mem.delta_bytes < 400e6
     assert mem.as_dict()["delta_bytes"] == mem.delta_bytes
+
+
+def test_a_frozen_linear_saves_nothing_for_the_backward_pass_and_a_trainable_one_saves_its_input():
+    layer = torch.nn.Linear(64, 32)
+    x = torch.randn(8, 64, requires_grad=True)  # as if a trainable layer came before
+    assert saved_tensor_bytes(layer, {"input": x}) == 8 * 64 * 4
+    layer.requires_grad_(False)
+    assert saved_tensor_bytes(layer, {"input": x}) == 0  # the gradient for x needs only the weight
+
+
+def test_saved_tensors_measured_on_tiny_bloom_match_the_meta_estimate_and_leave_the_model_alone():
+    model, _ = load_model_and_tokenizer(tiny_model_path("bloom"), dtype=torch.float32)
+    model.eval()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    ids = torch.randint(0, model.config.vocab_size, (4, 24))
+    measured = saved_tensor_bytes(model, {"input_ids": ids, "labels": ids})
+    with torch.device("meta"):
+        on_meta = type(model)(model.config)
+    assert measured == sum(saved_activation_bytes(on_meta, 4, 24))
+    assert not model.training and all(torch.equal(v, model.state_dict()[k]) for k, v in before.items())
+
+
+def test_optimizer_state_is_two_adamw_moments_per_parameter_and_a_step_count_per_tensor():
+    layer = torch.nn.Linear(4, 3)
+    optimizer = torch.optim.AdamW(layer.parameters())
+    assert optimizer_state_bytes(optimizer) == 0  # AdamW creates its state at the first step
+    layer(torch.randn(2, 4)).sum().backward()
+    optimizer.step()
+    assert optimizer_state_bytes(optimizer) == 2 * (12 + 3) * 4 + 2 * 4
 
 
 def test_folder_bytes(tmp_path):
