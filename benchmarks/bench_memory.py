@@ -68,18 +68,6 @@ def random_model_dir(config, out_dir: Path) -> Path:
     return folder
 
 
-def release_freed_memory() -> None:
-    """Hand freed heap memory back to the OS (glibc keeps it, and it would count as RSS)."""
-    import ctypes
-    import gc
-
-    gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except OSError:  # not glibc: nothing to trim
-        pass
-
-
 def worker(args: argparse.Namespace) -> dict:
     """One method, in this process: load, prepare, warm up, measure."""
     import torch
@@ -92,7 +80,7 @@ def worker(args: argparse.Namespace) -> dict:
     )
     from transformers import AutoModelForCausalLM, BitsAndBytesConfig
 
-    from course_utils.memory import PeakMemory, estimate_training_memory, model_footprint, rss_bytes
+    from course_utils.memory import PeakMemory, estimate_training_memory, free_memory, model_footprint, rss_bytes
     from course_utils.models import compute_dtype, disable_cpu_4bit_repacking, quantization_config
 
     torch.manual_seed(0)
@@ -150,7 +138,7 @@ def worker(args: argparse.Namespace) -> dict:
         return time.perf_counter() - start
 
     step()  # warm-up: allocates the optimizer state
-    release_freed_memory()  # loading (4-bit quantization above all) leaves freed heap pages in RSS
+    free_memory()  # loading (4-bit quantization above all) leaves freed heap pages in RSS
     ready = torch.cuda.memory_allocated() if device == "cuda" else rss_bytes()
     with PeakMemory(device=device) as mem:
         times = [step() for _ in range(args.steps)]
