@@ -133,6 +133,22 @@ TINY_PROFILE: dict[str, dict[str, Any]] = {
 }
 
 
+# Seconds each notebook takes alone on the tiny profile (2 CPU cores, 2026-12-03/04; README's
+# timing table). Only their order matters: running several notebooks at a time, the runner
+# starts the longest first, so that no long one is left to run alone at the end.
+TINY_SECONDS: dict[str, float] = {
+    "00_environment_check": 10,
+    "01_prompt_tuning": 45,
+    "02_lora_bloom": 55,
+    "03_qlora_bloom_7b": 48,
+    "04_evaluation": 39,
+    "05_classification": 36,
+    "06_instruction_tuning": 63,
+    "07_scaling_out": 43,
+    "08_peft_methods": 52,
+}
+
+
 # Colab defaults, with only the counts cut: steps, examples, batch sizes, sequence lengths.
 REHEARSAL_PROFILE: dict[str, dict[str, Any]] = {
     "00_environment_check": {},

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import multiprocessing
 import os
 import re
@@ -30,7 +31,7 @@ from typing import Any
 
 from course_utils.exercises import solved_copy
 from course_utils.paths import repo_root
-from course_utils.profiles import PROFILES, profile_parameters
+from course_utils.profiles import PROFILES, TINY_SECONDS, profile_parameters
 
 KERNEL_NAME = "course-llm"  # installed into the venv by `make setup`
 
@@ -254,6 +255,16 @@ def _report(entry: dict[str, Any]) -> None:
     print(f"      {entry['status']} in {entry['seconds']} s, kernel peak {entry['peak_gib']} GiB{note}", flush=True)
 
 
+def longest_first(paths: list[Path], seconds: dict[str, float]) -> list[Path]:
+    """The order to start notebooks in when several run at a time: the longest (by ``seconds``) first.
+
+    Notebooks without a figure come first, in course order (a new notebook may be long). With
+    the longest started first, the last notebooks to start are short ones, which fill in beside
+    the long ones instead of running alone at the end.
+    """
+    return sorted(paths, key=lambda p: -seconds.get(p.stem, math.inf))
+
+
 def run_course(
     out_dir: Path, only: str | None = None, profile: str = "tiny", solutions: bool = False, jobs: int = 1
 ) -> list[dict[str, Any]]:
@@ -264,7 +275,8 @@ def run_course(
     each kernel gets an equal share of the CPU threads (``OMP_NUM_THREADS``, unless it is set
     already): a kernel spends much of its time in one thread (imports, Python between tensor
     operations), so two kernels on two cores finish the course sooner than one after the
-    other, while each notebook alone takes longer.
+    other, while each notebook alone takes longer. On the tiny profile they start longest first
+    (``TINY_SECONDS``); the summary is in course order all the same.
     """
     paths = [p for p in notebook_paths() if only is None or p.stem.startswith(only)]
     if not paths:
@@ -289,8 +301,12 @@ def run_course(
     print(f"{len(paths)} notebooks, {jobs} at a time, {threads} CPU thread(s) each ...", flush=True)
     by_name = {}
     spawn = multiprocessing.get_context("spawn")  # a fresh interpreter per worker: no state copied from this one
+    seconds = TINY_SECONDS if profile == "tiny" else {}
     with ProcessPoolExecutor(max_workers=jobs, mp_context=spawn) as pool:
-        futures = [pool.submit(run_one, path, out_dir, params[path.stem], solutions, env) for path in paths]
+        futures = [
+            pool.submit(run_one, path, out_dir, params[path.stem], solutions, env)
+            for path in longest_first(paths, seconds)
+        ]
         for done, future in enumerate(as_completed(futures), 1):
             entry = future.result()
             print(f"[{done}/{len(paths)}] {entry['name']}", flush=True)

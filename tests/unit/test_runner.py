@@ -1,13 +1,14 @@
 """The course runner: progress, summary, a readable table, and failure reported without stopping."""
 
 import json
+from pathlib import Path
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from course_utils import runner
-from course_utils.profiles import REHEARSAL_PROFILE, TINY_PROFILE, tiny_parameters
+from course_utils.profiles import REHEARSAL_PROFILE, TINY_PROFILE, TINY_SECONDS, tiny_parameters
 
 
 def _notebook(path, body):
@@ -62,6 +63,14 @@ def test_two_jobs_run_notebooks_side_by_side_with_a_share_of_the_threads_each(tm
     assert "4 notebooks, 2 at a time, 2 CPU thread(s) each" in printed and "[4/4]" in printed
     assert "2 notebooks at a time" in runner.format_table(summary)
     assert "OMP_NUM_THREADS" not in runner.os.environ  # set for the kernels only
+
+
+def test_several_at_a_time_start_longest_first_and_new_notebooks_before_all():
+    paths = [Path(f"{name}.ipynb") for name in ("00_a", "01_b", "02_c", "03_new", "04_d", "05_new")]
+    seconds = {"00_a": 10, "01_b": 60, "02_c": 40, "04_d": 90}
+    order = [p.stem for p in runner.longest_first(paths, seconds)]
+    assert order == ["03_new", "05_new", "04_d", "01_b", "02_c", "00_a"]
+    assert {p.stem for p in runner.notebook_paths()} == set(TINY_SECONDS)  # a figure for every notebook
 
 
 def test_main_writes_summary_and_exits_nonzero_on_failure(tmp_path, monkeypatch):
