@@ -56,6 +56,21 @@ def test_notebook_is_clean_and_follows_the_anatomy(path):
     assert "metrics.json" in text and "## Exercises" in text and "trust_remote_code=True" not in text
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_the_bitsandbytes_import_note_is_quieted_before_anything_imports_it(path):
+    """On CPUs with AVX512-BF16 bitsandbytes logs a warning when it is imported (peft imports it).
+
+    A logger level set after that import is too late, and machines without AVX512-BF16 never show
+    the warning, so the order is checked here rather than only in the executed outputs.
+    """
+    text = "\n".join("".join(c["source"]) for c in cells(path) if c["cell_type"] == "code")
+    quiet = text.find('logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)')
+    first_import = min(
+        (m.start() for m in re.finditer(r"^(import|from) (peft|bitsandbytes|trl)\b", text, re.M)), default=len(text)
+    )
+    assert 0 <= quiet < first_import
+
+
 def tagged_cell(cell: dict, tag: str) -> bool:
     return tag in cell.get("metadata", {}).get("tags", [])
 
