@@ -96,7 +96,10 @@ def test_peft_methods_count_bloomz_560m_by_their_formulas_and_merge_at_its_real_
     m = rehearsal["08_peft_methods"]["metrics"]
     counts = m["counts"]
     assert all(c["trainable"] == c["formula"] == c["real_trainable"] for c in counts.values())
-    assert counts["full"]["trainable"] == 559_214_592 and counts["lora"]["trainable"] == 24 * 8 * 4 * 1024
+    # BitFit: every bias of a block (query_key_value 3 x 1024, dense 1024, dense_h_to_4h 4096, dense_4h_to_h
+    # 1024, two layer norms 2 x 1024) in 24 blocks, plus the embedding's and the final layer norm's biases
+    bitfit = 24 * (3 * 1024 + 1024 + 4096 + 1024 + 2 * 1024) + 2 * 1024
+    assert counts["bitfit"]["trainable"] == bitfit == 272_384 and counts["lora"]["trainable"] == 24 * 8 * 4 * 1024
     rows = {r["method"]: r for r in m["rows"]}
     assert list(rows) == m["methods"] == REHEARSAL_PROFILE["08_peft_methods"]["METHODS"]
     assert all(r["trainable"] == counts[k]["trainable"] and r["val_loss"] > 0 for k, r in rows.items())
