@@ -11,7 +11,7 @@ export HF_DATASETS_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 export HF_HUB_DISABLE_PROGRESS_BARS ?= 1
 
-.PHONY: setup course lab lesson rehearse test test-unit test-notebooks test-rehearsal test-determinism test-latest bench bench-quick lint format clean
+.PHONY: setup course lab lesson rehearse test test-unit test-notebooks test-rehearsal test-determinism test-latest bench bench-7b bench-quick lint format clean
 
 setup: $(STAMP)  ## .venv with torch first (held by a constraint), the pins, course_utils, a kernel
 
@@ -46,6 +46,10 @@ test: setup  ## lint, unit tests, then every notebook executed and its metrics a
 bench: setup  ## memory and speed per method on bloomz-560m's shape, sequence 128 and 512 -> outputs/bench*/
 	$(PY) benchmarks/bench_memory.py --seq-len 128
 	$(PY) benchmarks/bench_memory.py --seq-len 512 --out outputs/bench512
+
+bench-7b: setup  ## QLoRA stock vs lean on bloom-7b1's shape: random weights (14 GB, bfloat16) written once to .cache/bench; tens of minutes on 2 cores
+	$(PY) benchmarks/bench_memory.py --config data/configs/bloom-7b1 --methods qlora,qlora_lean --seq-len 256 --steps 1 \
+		--weights-dtype bfloat16 --cache .cache/bench --out outputs/bench-7b
 
 bench-quick: setup  ## the same on a ~70 M parameter Bloom, about a minute
 	$(PY) benchmarks/bench_memory.py --quick

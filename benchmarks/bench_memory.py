@@ -51,18 +51,24 @@ def bench_config(config_path: str, quick: bool):
     return config
 
 
-def random_model_dir(config, out_dir: Path) -> Path:
-    """Random weights of the architecture saved once, so every method loads the same model."""
+def random_model_dir(config, cache: Path, weights_dtype: str = "float32") -> Path:
+    """Random weights of the architecture saved once, so every method loads the same model.
+
+    ``weights_dtype`` is how they are stored: bfloat16 halves the disk and the memory needed to
+    write them (bloom-7b1: 14 GB instead of 28, more than this machine's memory in float32).
+    Each method then loads them in its own dtype.
+    """
     import hashlib
 
     import torch
     from transformers import AutoModelForCausalLM
 
-    key = hashlib.sha256(config.to_json_string().encode()).hexdigest()[:10]
-    folder = out_dir / f"random-{key}"
+    key = hashlib.sha256((config.to_json_string() + weights_dtype).encode()).hexdigest()[:10]
+    folder = cache / f"random-{key}"
     if not (folder / "config.json").is_file():
+        print(f"writing random weights ({weights_dtype}) to {folder} (once) ...", flush=True)
         torch.manual_seed(0)
-        model = AutoModelForCausalLM.from_config(config)
+        model = AutoModelForCausalLM.from_config(config, dtype=getattr(torch, weights_dtype))
         model.save_pretrained(folder)
         del model
     return folder
@@ -256,6 +262,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=3, help="measured steps after one warm-up")
     parser.add_argument("--methods", default=",".join(DEFAULT_METHODS), help=f"any of {', '.join(METHODS)}")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--weights-dtype",
+        default="float32",
+        choices=["float32", "bfloat16"],
+        help="how the random weights are stored (bfloat16 for a model too big for memory in float32)",
+    )
+    parser.add_argument("--cache", type=Path, default=None, help="where the random weights are kept (default: --out)")
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--model-dir", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -267,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     out = (args.out or repo_root() / "outputs" / "bench").resolve()
     out.mkdir(parents=True, exist_ok=True)
     config = bench_config(args.config, args.quick)
-    model_dir = random_model_dir(config, out)
+    model_dir = random_model_dir(config, (args.cache or out).resolve(), args.weights_dtype)
     print(
         f"{config.model_type}, hidden {config.hidden_size}, {config.n_layer} layers, vocab {config.vocab_size}; "
         f"batch {args.batch_size} x {args.seq_len} tokens",
