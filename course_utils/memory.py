@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import logging
 import re
 import threading
 import time
@@ -213,6 +214,23 @@ def _is_norm(module: torch.nn.Module) -> bool:
     return "Norm" in type(module).__name__
 
 
+def _compute_like_linear4bit(layer: torch.nn.Linear, compute: torch.dtype) -> None:
+    """Make a (meta) linear layer compute as bitsandbytes' ``Linear4bit`` does.
+
+    Its weight is dequantized to the compute dtype for the matmul, its input is cast to that
+    dtype (and saved so for the backward pass), and its output is cast back to the input's
+    dtype: after the stock recipe's float32 casts, the hidden states between the layers stay
+    float32 even when the matmuls run in float16.
+    """
+    layer.to(compute)
+    matmul = layer.forward
+
+    def forward(x: torch.Tensor) -> torch.Tensor:
+        return matmul(x.to(compute)).to(x.dtype)
+
+    layer.forward = forward
+
+
 def _dtype_name(dtype: torch.dtype) -> str:
     return {torch.float32: "fp32", torch.float16: "fp16", torch.bfloat16: "bf16"}[dtype]
 
@@ -391,7 +409,9 @@ def estimate_training_memory(
     What the libraries do, and the estimate follows: adapters and soft prompts are kept in
     float32 (peft); ``prepare_model_for_kbit_training`` casts every weight it did not
     quantize (embeddings, layer norms, biases) to float32; bitsandbytes quantizes every
-    ``nn.Linear`` except the output head; the loss computes the logits in float32; a
+    ``nn.Linear`` except the output head, and each such layer casts its input to the compute
+    dtype and its output back (so the stock recipe's hidden states stay float32, the lean
+    recipe's 16-bit: the meta forward pass does the same casts); the loss computes the logits in float32; a
     single-tensor AdamW step (the CPU default) briefly holds two temporaries as large as the
     largest trainable weight (the square root of its second moment, then that divided by the
     bias correction); the 8-bit optimizers work block by block and need no such temporaries.
@@ -406,14 +426,23 @@ def estimate_training_memory(
         raise ValueError(f"optimizer={optimizer!r}: use one of {sorted(OPTIMIZER_BYTES)}.")
     config = load_config(config)
     kind = training_kind(config)
+    if method == "qlora_lean" and kind == "seq2seq":
+        raise ValueError(
+            f"method='qlora_lean' does not run on {config.model_type}: its norms, kept in float32, turn the hidden "
+            "states to float32, and its attention then refuses the 16-bit position bias; plan it with method='qlora'."
+        )
     task_type = {"causal": TaskType.CAUSAL_LM, "seq2seq": TaskType.SEQ_2_SEQ_LM, "classifier": TaskType.SEQ_CLS}[kind]
     four_bit = method in ("qlora", "qlora_lean")
-    act_dtype = (compute_dtype or dtype) if four_bit else dtype
-    model = _training_model_on_meta(config, kind).to(act_dtype)
+    act_dtype = (compute_dtype or dtype) if four_bit else dtype  # the 4-bit matmuls' dtype for QLoRA
+    # what is not 4-bit: float32 once prepare_model_for_kbit_training has cast it (qlora), else act_dtype
+    model = _training_model_on_meta(config, kind).to(torch.float32 if method == "qlora" else act_dtype)
     all_linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
     head = all_linears[-1] if kind == "classifier" else model.get_output_embeddings()
     # bitsandbytes quantizes these (every linear layer but the output head) for QLoRA
     linears = [m for m in all_linears if m is not head]
+    if four_bit:
+        for m in linears:
+            _compute_like_linear4bit(m, act_dtype)
     quantized = sum(m.weight.numel() for m in linears) if four_bit else 0
     base_params = sum(p.numel() for p in model.parameters())
     norms = [m for m in model.modules() if _is_norm(m)]
@@ -428,7 +457,7 @@ def estimate_training_memory(
         if method in ("lora", "qlora", "qlora_lean"):
             targets = list(target_modules or default_lora_targets(config))
             peft_config = LoraConfig(r=lora_r, target_modules=targets, task_type=task_type)
-            model = get_peft_model(model, peft_config, autocast_adapter_dtype=False)
+            model = get_peft_model(model, peft_config)
         elif method == "prompt_tuning":
             token_dim = model.get_input_embeddings().embedding_dim
             prompt_config = PromptTuningConfig(
@@ -520,8 +549,8 @@ def format_plan(source: str, config, estimate: MemoryEstimate, budget_bytes: flo
     trained_as = {"causal": "next-token loss", "seq2seq": "decoder loss", "classifier": "as a 2-label classifier"}
     weights_note = (
         f"{estimate.weights_quantized_bytes / gb:.3f} in NF4, {estimate.weights_unquantized_bytes / gb:.3f} "
-        "not quantized"
-        if estimate.method == "qlora"
+        + ("not quantized (float32)" if estimate.method == "qlora" else "not quantized (16-bit; the norms float32)")
+        if estimate.method in ("qlora", "qlora_lean")
         else ""
     )
     logits_note = (
@@ -579,7 +608,7 @@ def main(argv: list[str] | None = None) -> int:
         "--dtype",
         choices=("fp32", "fp16", "bf16"),
         default="fp16",
-        help="weights for full, lora, prompt_tuning; compute dtype for qlora",
+        help="weights for full, lora, prompt_tuning; compute dtype for qlora and qlora_lean (and its 16-bit weights)",
     )
     parser.add_argument("--optimizer", choices=sorted(OPTIMIZER_BYTES), default="adamw")
     parser.add_argument("--gradient-checkpointing", action="store_true")
@@ -592,11 +621,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.gpu_gb <= 0:
         parser.error(f"--gpu-gb must be positive, not {args.gpu_gb}")
     transformers.logging.set_verbosity_error()
+    # On CPUs with AVX512-BF16, bitsandbytes (which peft imports) logs that an optional `kernels`
+    # package is missing: nothing a planner's user can act on (the notebooks quiet it the same way).
+    logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
     dtype = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}[args.dtype]
     try:
         config = load_planning_config(args.model)
         targets = tuple(args.target_modules) if args.target_modules else None
-        if args.method in ("lora", "qlora") and targets is None:
+        if args.method in ("lora", "qlora", "qlora_lean") and targets is None:
             targets = default_lora_targets(config)
         estimate = estimate_training_memory(
             config,
@@ -604,7 +636,7 @@ def main(argv: list[str] | None = None) -> int:
             batch_size=args.batch_size,
             seq_len=args.seq_len,
             dtype=torch.float32 if args.method == "qlora" else dtype,
-            compute_dtype=dtype if args.method == "qlora" else None,
+            compute_dtype=dtype if args.method in ("qlora", "qlora_lean") else None,
             optimizer=args.optimizer,
             gradient_checkpointing=args.gradient_checkpointing,
             lora_r=args.lora_r,
@@ -613,10 +645,11 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigNotAvailableError, ValueError) as err:
         print(f"cannot plan: {err}", file=sys.stderr)
         return 2
-    adapter = f" | LoRA r={args.lora_r} on {', '.join(targets)}" if args.method in ("lora", "qlora") else ""
+    four_bit = args.method in ("qlora", "qlora_lean")
+    adapter = f" | LoRA r={args.lora_r} on {', '.join(targets)}" if args.method == "lora" or four_bit else ""
     setup = (
         f"{args.method} | batch {args.batch_size} x {args.seq_len} tokens | "
-        f"{'compute ' if args.method == 'qlora' else 'weights '}{args.dtype} | {args.optimizer}{adapter} | "
+        f"{'compute ' if four_bit else 'weights '}{args.dtype} | {args.optimizer}{adapter} | "
         f"gradient checkpointing {'on' if args.gradient_checkpointing else 'off'}"
     )
     print(format_plan(args.model, config, estimate, args.gpu_gb * 1e9, setup))

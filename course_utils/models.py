@@ -132,6 +132,17 @@ def native_bf16() -> bool:
     return torch.cuda.is_available() and tuple(torch.cuda.get_device_capability()) >= (8, 0)
 
 
+def cpu_has_fast_bf16() -> bool:
+    """True when this CPU multiplies bfloat16 matrices at about float32 speed or faster.
+
+    PyTorch hands bfloat16 matmuls to oneDNN on x86 CPUs with AVX-512 (``get_cpu_capability()``
+    says "AVX512"), and those with AVX512-BF16 or AMX run them natively. Without AVX-512, PyTorch
+    falls back to generic code, measured here about 80 times slower than float32: a 16-bit
+    recipe would then take minutes per step on the tiny model, so the course runs it in float32.
+    """
+    return torch.backends.cpu.get_cpu_capability().startswith("AVX512")
+
+
 def compute_dtype() -> torch.dtype:
     """The dtype for 4-bit matmuls: bf16 on GPUs with native support, fp16 on older GPUs (a T4), else fp32."""
     if torch.cuda.is_available():

@@ -154,8 +154,10 @@ def _gb(out: str, row: str) -> float:
 
 
 @pytest.mark.parametrize("model_id", sorted(REAL_CONFIGS))
-@pytest.mark.parametrize("method", ["full", "lora", "qlora"])
+@pytest.mark.parametrize("method", ["full", "lora", "qlora", "qlora_lean"])
 def test_planner_prints_the_estimators_figures_for_every_stored_config(capsys, model_id, method):
+    if method == "qlora_lean" and model_id == "google/flan-t5-base":
+        pytest.skip("the lean recipe does not run on T5: the next test")
     code, out, err = _plan(
         capsys, model_id, "--method", method, "--batch-size", "2", "--seq-len", "64", "--gradient-checkpointing"
     )
@@ -167,7 +169,7 @@ def test_planner_prints_the_estimators_figures_for_every_stored_config(capsys, m
         seq_len=64,
         dtype=dtype,
         gradient_checkpointing=True,
-        compute_dtype=torch.float16 if method == "qlora" else None,
+        compute_dtype=torch.float16 if method in ("qlora", "qlora_lean") else None,
     )
     assert err == "" and code == (0 if est.fits(15.3e9) else 1)
     for row, value in [
@@ -224,3 +226,45 @@ def test_planner_rejects_sizes_that_are_not_positive(capsys, bad):
     with pytest.raises(SystemExit) as stopped:
         memory.main(["bigscience/bloomz-560m", *bad])
     assert stopped.value.code == 2 and re.search(r"must be (a )?positive", capsys.readouterr().err)
+
+
+def test_planner_says_in_one_line_that_the_lean_recipe_does_not_run_on_t5(capsys):
+    code, out, err = _plan(capsys, "google/flan-t5-base", "--method", "qlora_lean")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "does not run on t5" in err and "method='qlora'" in err
+
+
+@pytest.mark.parametrize("method", ["qlora", "qlora_lean"])
+def test_the_meta_simulation_of_both_qlora_recipes_saves_what_the_real_4_bit_model_saves(method):
+    """Real NF4 layers computing in bfloat16, each recipe's casts, peft's float32 adapters: byte for byte."""
+    from peft import LoraConfig, TaskType, get_peft_model, prepare_model_for_kbit_training
+    from transformers import AutoModelForCausalLM, BitsAndBytesConfig
+
+    from course_utils.models import disable_cpu_4bit_repacking
+
+    path, batch, seq = tiny_model_path("bloom"), 4, 24
+    bnb_config = BitsAndBytesConfig(
+        load_in_4bit=True,
+        bnb_4bit_quant_type="nf4",
+        bnb_4bit_use_double_quant=True,
+        bnb_4bit_compute_dtype=torch.bfloat16,
+    )
+    lean = {"dtype": torch.bfloat16} if method == "qlora_lean" else {}
+    model = AutoModelForCausalLM.from_pretrained(path, quantization_config=bnb_config, device_map="cpu", **lean)
+    disable_cpu_4bit_repacking(model)
+    if method == "qlora":  # everything not 4-bit to float32: the hidden states stay float32 between the layers
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
+    else:  # everything not 4-bit in bfloat16 but the norms
+        model.requires_grad_(False)
+        for module in model.modules():
+            if "Norm" in type(module).__name__:
+                module.float()
+    model = get_peft_model(model, LoraConfig(r=8, target_modules=["query_key_value"], task_type=TaskType.CAUSAL_LM))
+    ids = torch.randint(0, model.config.vocab_size, (batch, seq))
+    measured = saved_tensor_bytes(model, {"input_ids": ids, "labels": ids})
+
+    est = estimate_training_memory(path, method, batch_size=batch, seq_len=seq, compute_dtype=torch.bfloat16)
+    hidden, vocab = model.config.hidden_size, model.config.vocab_size
+    dequantized = 4 * hidden * hidden * 2  # the largest 4-bit weight, dequantized to bfloat16 for its matmul
+    loss_tensors = 3 * batch * seq * vocab * 4  # alive in the backward pass, not saved by autograd
+    assert est.activations_bytes - dequantized + est.logits_bytes - loss_tensors == measured

@@ -141,3 +141,15 @@ def test_a_t4_is_recommended_the_real_profile():
     assert models.recommend_profile(t4_bytes, hub_ok=False) == "tiny"  # no models to run
     assert models.recommend_profile(12 * 2**30, hub_ok=True) == "tiny"  # a 12 GB GPU is too small
     assert models.recommend_profile(None, hub_ok=True) == "tiny"  # no GPU
+
+
+@pytest.mark.parametrize("capability, fast", [("AVX512", True), ("AVX2", False), ("DEFAULT", False)])
+def test_bfloat16_counts_as_fast_on_a_cpu_only_with_avx512(monkeypatch, capability, fast):
+    monkeypatch.setattr(torch.backends.cpu, "get_cpu_capability", lambda: capability)
+    assert models.cpu_has_fast_bf16() is fast
+
+
+def test_fast_cpu_bfloat16_agrees_with_the_check_pytorch_makes_before_handing_matmuls_to_onednn():
+    if not hasattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported"):
+        pytest.skip("this PyTorch build has no oneDNN bfloat16 check")
+    assert models.cpu_has_fast_bf16() is bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
