@@ -43,11 +43,11 @@ test: setup  ## lint, unit tests, then every notebook executed and its metrics a
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
-bench: setup  ## memory and speed per method on bloomz-560m's shape, sequence 128 and 512 -> outputs/bench*/
+bench: setup  ## memory and speed per method (QLoRA stock and lean among them) on bloomz-560m's shape, sequence 128 and 512 -> outputs/bench*/
 	$(PY) benchmarks/bench_memory.py --seq-len 128
 	$(PY) benchmarks/bench_memory.py --seq-len 512 --out outputs/bench512
 
-bench-7b: setup  ## QLoRA stock vs lean on bloom-7b1's shape: random weights (14 GB, bfloat16) written once to .cache/bench; tens of minutes on 2 cores
+bench-7b: setup  ## QLoRA stock vs lean on bloom-7b1's shape: random weights (14 GB, bfloat16) written once to .cache/bench; about 15 minutes on 2 cores
 	$(PY) benchmarks/bench_memory.py --config data/configs/bloom-7b1 --methods qlora,qlora_lean --seq-len 256 --steps 1 \
 		--weights-dtype bfloat16 --cache .cache/bench --out outputs/bench-7b
 

@@ -37,6 +37,8 @@ WRONG = {  # each list: a lazy answer and a plausible mistake
         "answer_scale_bytes_no_double_quant = 0",
         # arithmetic, no model: one float32 scale per block of 64 weights
         "answer_scale_bytes_no_double_quant = quantized_weights // 64 * 4",
-        "answer_scale_bytes_no_double_quant = (reloaded, scales_double_quant)",  # the double-quantized model
+        # section 3's config, double quantization still on
+        "answer_scale_bytes_no_double_quant = (AutoModelForCausalLM.from_pretrained(MODEL_NAME, "
+        "quantization_config=bnb_config, device_map=device_map), scales_double_quant)",
     ],
 }

@@ -26,6 +26,7 @@ def results(tmp_path_factory):
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert "est/meas" in proc.stdout and (out / "results.png").is_file()
+    assert (out / "results.md").read_text().startswith("| method | trainable |")
     return json.loads((out / "results.json").read_text())
 
 
