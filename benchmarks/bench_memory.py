@@ -273,54 +273,70 @@ def run_method(method: str, args: argparse.Namespace, model_dir: Path) -> dict:
     return {"method": method, "status": "out of memory" if oom else f"failed: {tail[:160]}"}
 
 
-def format_table(results: list[dict]) -> str:
-    """A readable table with ratios against full fine-tuning."""
+COLUMNS = {  # heading -> width in the printed table (the first column is left-aligned)
+    "method": 14,
+    "trainable": 13,
+    "footprint": 11,
+    "measured": 11,
+    "estimate": 11,
+    "est/meas": 9,
+    "s/step": 9,
+    "tok/s": 9,
+    "memory vs full": 15,
+}
+
+
+def table_rows(results: list[dict]) -> list[list[str]]:
+    """Each method's cells (MiB, ratios against full fine-tuning), or its name and status if it did not run."""
     full = next((r for r in results if r["method"] == "full" and r["status"] == "ok"), None)
     mib = 2**20
-    head = (
-        f"{'method':<14}{'trainable':>13}{'footprint':>11}{'measured':>11}{'estimate':>11}{'est/meas':>9}"
-        f"{'s/step':>9}{'tok/s':>9}{'mem vs full':>12}"
-    )
-    lines = [head + "   (MiB)", "-" * len(head)]
+    rows = []
     for r in results:
         if r["status"] != "ok":
-            lines.append(f"{r['method']:<14}{r['status']}")
+            rows.append([r["method"], r["status"]])
             continue
-        ratio = f"{r['measured_peak_bytes'] / full['measured_peak_bytes']:.2f}x" if full else "n/a"
-        lines.append(
-            f"{r['method']:<14}{r['trainable_params']:>13,}{r['footprint_bytes'] / mib:>11,.0f}"
-            f"{r['measured_peak_bytes'] / mib:>11,.0f}{r['estimated_peak_bytes'] / mib:>11,.0f}"
-            f"{r['estimated_peak_bytes'] / r['measured_peak_bytes']:>9.2f}{r['seconds_per_step']:>9.2f}"
-            f"{r['tokens_per_second']:>9.0f}{ratio:>12}"
+        rows.append(
+            [
+                r["method"],
+                f"{r['trainable_params']:,}",
+                f"{r['footprint_bytes'] / mib:,.0f}",
+                f"{r['measured_peak_bytes'] / mib:,.0f}",
+                f"{r['estimated_peak_bytes'] / mib:,.0f}",
+                f"{r['estimated_peak_bytes'] / r['measured_peak_bytes']:.2f}",
+                f"{r['seconds_per_step']:.2f}",
+                f"{r['tokens_per_second']:.0f}",
+                f"{r['measured_peak_bytes'] / full['measured_peak_bytes']:.2f}x" if full else "n/a",
+            ]
         )
+    return rows
+
+
+def format_table(results: list[dict]) -> str:
+    """A readable table with ratios against full fine-tuning."""
+    widths = list(COLUMNS.values())
+    head = f"{'method':<{widths[0]}}" + "".join(f"{name:>{w}}" for name, w in list(COLUMNS.items())[1:])
+    lines = [head + "   (MiB)", "-" * len(head)]
+    for row in table_rows(results):
+        if len(row) == 2:  # did not run: the status says why
+            lines.append(f"{row[0]:<{widths[0]}}{row[1]}")
+        else:
+            cells = "".join(f"{cell:>{w}}" for cell, w in zip(row[1:], widths[1:], strict=True))
+            lines.append(f"{row[0]:<{widths[0]}}{cells}")
     ok = [r for r in results if r["status"] == "ok"]
     if ok:
         lines.append(
             f"\nmeasured = {ok[0]['memory_method']} during {ok[0]['device']} training steps minus the idle "
-            f"process ({ok[0]['idle_baseline_bytes'] / mib:,.0f} MiB, subtracted)"
+            f"process ({ok[0]['idle_baseline_bytes'] / 2**20:,.0f} MiB, subtracted)"
         )
     return "\n".join(lines)
 
 
 def format_markdown(results: list[dict]) -> str:
     """The same table in Markdown, as benchmarks/README.md records it (MiB)."""
-    full = next((r for r in results if r["method"] == "full" and r["status"] == "ok"), None)
-    mib = 2**20
-    lines = [
-        "| method | trainable | footprint | measured | estimate | est/meas | s/step | tok/s | memory vs full |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for r in results:
-        if r["status"] != "ok":
-            lines.append(f"| {r['method']} | {r['status']} | | | | | | | |")
-            continue
-        ratio = f"{r['measured_peak_bytes'] / full['measured_peak_bytes']:.2f}x" if full else "n/a"
-        lines.append(
-            f"| {r['method']} | {r['trainable_params']:,} | {r['footprint_bytes'] / mib:,.0f} | "
-            f"{r['measured_peak_bytes'] / mib:,.0f} | {r['estimated_peak_bytes'] / mib:,.0f} | "
-            f"{r['estimated_peak_bytes'] / r['measured_peak_bytes']:.2f} | {r['seconds_per_step']:.2f} | "
-            f"{r['tokens_per_second']:.0f} | {ratio} |"
-        )
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|---|" + "---:|" * (len(COLUMNS) - 1)]
+    for row in table_rows(results):
+        cells = row + [""] * (len(COLUMNS) - len(row))
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
